@@ -1,0 +1,347 @@
+"""The one decision function: model probabilities and keyword rules combined, with an explanation.
+
+Combination (chosen by cross-validation, see train.py and the README):
+
+    p(c | text) = softmax_c( log p_model(c | text) + alpha * rule_score(c) )
+
+where rule_score(c) is the summed weight of the rules of category c that fire. With no rule the
+model decides alone; a rule shifts a weak model answer, but cannot override a confident one.
+The answer is flagged `uncertain` when the combined confidence is below the model's threshold
+(picked from out-of-fold predictions for a target precision), or when the text holds no known
+word and fires no rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import paths, text
+from .errors import InputError
+from .model import ModelBundle, load_bundle
+from .rules import RuleHit, RuleSet, load_rules
+from .taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_CHARS = 100_000
+N_TERMS = 6  # words shown for and against
+DECIDED_BY = ("agree", "model", "rules", "conflict", "no_evidence")
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    category: str
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class TermWeight:
+    term: str
+    weight: float  # > 0 pushes to the chosen category, < 0 to the runner-up
+
+
+@dataclass(frozen=True)
+class Explanation:
+    terms: list[TermWeight]
+    rules: list[RuleHit]
+    decided_by: str
+    summary: str
+    model: dict[str, Any]  # the model's own answer before the rules: category, confidence
+    combination: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    name: str
+    family: str
+    confidence: float
+    uncertain: bool
+    runner_up: RunnerUp
+    scores: dict[str, float]
+    explanation: Explanation
+    lang: str
+    threshold: float = field(default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["explanation"]["rules"] = [h.to_dict() for h in self.explanation.rules]
+        return d
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Raw arrays for a batch of texts: what evaluation and training need, no explanation."""
+
+    model_proba: np.ndarray
+    rule_scores: np.ndarray
+    proba: np.ndarray
+    has_evidence: np.ndarray
+
+
+def check_text(value: object) -> str | None:
+    """Why a text cannot be classified, or None when it can."""
+    if not isinstance(value, str):
+        return "the text is not a string"
+    if not value.strip():
+        return "the text is empty"
+    if len(value) > MAX_CHARS:
+        return (
+            f"the text is too long ({len(value):,} characters; the limit is {MAX_CHARS:,}): "
+            "give a description of the organisation, not a whole document"
+        )
+    if "\x00" in value:
+        return "the text contains NUL bytes: is it a binary file?"
+    if not text.has_letters(value):
+        return "the text has no letters"
+    return None
+
+
+def combine(model_proba: np.ndarray, rule_scores: np.ndarray, alpha: float) -> np.ndarray:
+    """The decision rule (see the module docstring), vectorised over rows."""
+    import numpy as np
+
+    from .model import softmax
+
+    return softmax(np.log(np.clip(model_proba, 1e-12, None)) + alpha * rule_scores)
+
+
+def decided_by(model_top: int, final: int, rule_row: Sequence[float], evidence: bool) -> str:
+    if not evidence:
+        return "no_evidence"
+    if max(rule_row) <= 0:
+        return "model"
+    rule_top = max(range(len(rule_row)), key=rule_row.__getitem__)
+    if rule_top == final:
+        return "agree" if model_top == final else "rules"
+    return "conflict"
+
+
+_SUMMARIES = {
+    "en": {
+        "agree": "The model ({m}) and the rule(s) {rules} agree on {cat}; combined confidence {conf}.",
+        "model": "No keyword rule fired: the model decided alone ({conf}).",
+        "rules": "The model leaned to {mcat} ({m}), but the rule(s) {rules} moved the decision "
+        "to {cat} ({conf}).",
+        "conflict": "The rule(s) {rules} pointed elsewhere, but the model's evidence for {cat} "
+        "was stronger ({conf}).",
+        "no_evidence": "The text has no word the model knows and fires no rule: no evidence.",
+        "uncertain": " Below the confidence threshold ({t}): flagged uncertain, check it.",
+        "combination": "softmax(log p_model + {a} × rule weight): rules shift a weak model answer "
+        "but cannot override a confident one",
+    },
+    "fr": {
+        "agree": "Le modèle ({m}) et la ou les règles {rules} s'accordent sur {cat} ; confiance "
+        "combinée {conf}.",
+        "model": "Aucune règle par mots-clés ne s'applique : le modèle a décidé seul ({conf}).",
+        "rules": "Le modèle penchait pour {mcat} ({m}), mais la ou les règles {rules} ont fait "
+        "basculer la décision vers {cat} ({conf}).",
+        "conflict": "La ou les règles {rules} indiquaient une autre catégorie, mais les indices "
+        "du modèle pour {cat} étaient plus forts ({conf}).",
+        "no_evidence": "Le texte ne contient aucun mot connu du modèle ni aucune règle : pas "
+        "d'indice.",
+        "uncertain": " Sous le seuil de confiance ({t}) : réponse incertaine, à vérifier.",
+        "combination": "softmax(log p_modèle + {a} × poids des règles) : les règles déplacent "
+        "une réponse faible du modèle sans pouvoir renverser une réponse sûre",
+    },
+}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+class Classifier:
+    """Model + rules + taxonomy, loaded once; classify one text or many (vectorised)."""
+
+    def __init__(self, bundle: ModelBundle, rules: RuleSet, taxonomy: Taxonomy) -> None:
+        self.bundle = bundle
+        self.rules = rules
+        self.taxonomy = taxonomy
+        self.classes = bundle.linear.classes
+        self.threshold = bundle.threshold
+        self.alpha = bundle.alpha
+        unknown = [c for c in self.classes if c not in taxonomy.ids]
+        if unknown:
+            from .errors import ModelError
+
+            raise ModelError(
+                f"the model predicts categories missing from the taxonomy: {', '.join(unknown)}",
+                path=str(bundle.path),
+            )
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, taxonomy_path: Path | None = None) -> Classifier:
+        """The model at `path`, or the default one (see `paths.resolve_model_dir`)."""
+        from .model import RULES_FILE
+
+        model_dir, _ = paths.resolve_model_dir(path)
+        bundle = load_bundle(model_dir)
+        taxonomy = load_taxonomy(taxonomy_path)
+        # The rules the model was tuned with travel with it, so alpha and threshold stay valid.
+        rules = load_rules(model_dir / RULES_FILE, taxonomy)
+        return cls(bundle, rules, taxonomy)
+
+    # -- raw scoring, shared by classify_many, evaluation and training ---------------------------
+
+    def score_tokens(self, token_lists: Sequence[list[str]]) -> Scored:
+        import numpy as np
+
+        linear = self.bundle.linear
+        x = linear.vectorize([text.features_from_tokens(t) for t in token_lists])
+        model_proba = linear.predict_proba(x)
+        rule_scores = np.array(
+            [self.rules.scores(t, self.classes) for t in token_lists], dtype=np.float64
+        ).reshape(len(token_lists), len(self.classes))
+        proba = combine(model_proba, rule_scores, self.alpha)
+        evidence = (np.diff(x.indptr) > 0) | (rule_scores.max(axis=1) > 0)
+        return Scored(model_proba, rule_scores, proba, evidence)
+
+    def score(self, texts: Sequence[str]) -> Scored:
+        return self.score_tokens([text.tokens(t) for t in texts])
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def classify(self, value: str, lang: str | None = None, threshold: float | None = None) -> Prediction:
+        """Classify one text; raises InputError for a text that cannot be classified."""
+        result = self.classify_many([value], lang=lang, threshold=threshold, errors="raise")[0]
+        assert isinstance(result, Prediction)
+        return result
+
+    def classify_many(
+        self,
+        values: Iterable[str],
+        lang: str | None = None,
+        threshold: float | None = None,
+        errors: str = "raise",
+        explain: bool = True,
+    ) -> list[Prediction | InputError]:
+        """Classify texts in one vectorised pass, in input order.
+
+        errors="raise" raises InputError on the first bad text; errors="return" puts the
+        InputError in that text's place so a batch keeps every row.
+        """
+        import numpy as np
+
+        values = list(values)
+        out: list[Prediction | InputError | None] = [None] * len(values)
+        good: list[int] = []
+        for i, v in enumerate(values):
+            problem = check_text(v)
+            if problem is None:
+                good.append(i)
+            elif errors == "raise":
+                raise InputError(problem)
+            else:
+                out[i] = InputError(problem)
+        if good:
+            raw_tokens = [text.raw_tokens(values[i]) for i in good]
+            token_lists = [text.fold_all(r) for r in raw_tokens]
+            s = self.score_tokens(token_lists)
+            t = self.threshold if threshold is None else threshold
+            order = np.argsort(-s.proba, axis=1, kind="stable")
+            contrib = self._contributions(token_lists, order) if explain else None
+            for k, i in enumerate(good):
+                out[i] = self._prediction(
+                    values[i], raw_tokens[k], token_lists[k], s, k, order[k], t, lang,
+                    contrib[k] if contrib is not None else [],
+                )
+        return out  # type: ignore[return-value]
+
+    # -- explanation ------------------------------------------------------------------------------
+
+    def _contributions(self, token_lists: Sequence[list[str]], order: np.ndarray) -> list[list[tuple[str, float]]]:
+        """Per text, each known feature's exact push towards the choice vs the runner-up
+        (tf-idf value x coefficient difference), largest magnitude first."""
+        linear = self.bundle.linear
+        feats = [text.features_from_tokens(t) for t in token_lists]
+        x = linear.vectorize(feats)
+        top, second = order[:, 0], order[:, 1]
+        diff = x.vals * (linear.coef[top[x.rows], x.cols] - linear.coef[second[x.rows], x.cols])
+        out = []
+        terms = linear.terms
+        for r in range(x.n):
+            a, b = x.indptr[r], x.indptr[r + 1]
+            pairs = sorted(zip(x.cols[a:b].tolist(), diff[a:b].tolist(), strict=True), key=lambda p: -abs(p[1]))
+            out.append([(terms[j], w) for j, w in pairs])
+        return out
+
+    def _prediction(
+        self,
+        value: str,
+        raw: list[str],
+        toks: list[str],
+        s: Scored,
+        k: int,
+        order: np.ndarray,
+        threshold: float,
+        lang: str | None,
+        contrib: list[tuple[str, float]],
+    ) -> Prediction:
+        lang = lang or text.guess_lang(toks)
+        classes = self.classes
+        best, second = int(order[0]), int(order[1])
+        model_top = int(s.model_proba[k].argmax())
+        conf = float(s.proba[k, best])
+        rule_row = s.rule_scores[k].tolist()
+        evidence = bool(s.has_evidence[k])
+        how = decided_by(model_top, best, rule_row, evidence)
+        uncertain = conf < threshold or not evidence
+        hits = self.rules.hits(value, toks) if max(rule_row) > 0 else []
+        cat = self.taxonomy.get(classes[best])
+        ru = self.taxonomy.get(classes[second])
+        words = _surface_terms(contrib, raw, toks)
+        pos = [tw for tw in words if tw.weight > 0][:N_TERMS]
+        neg = [tw for tw in words if tw.weight < 0][:N_TERMS]
+        phrases = _SUMMARIES["fr" if lang == "fr" else "en"]
+        rule_names = ", ".join(f"'{h.id}'" for h in hits)
+        summary = phrases[how].format(
+            m=_pct(float(s.model_proba[k, model_top])),
+            mcat=self.taxonomy.get(classes[model_top]).name(lang),
+            rules=rule_names,
+            cat=cat.name(lang),
+            conf=_pct(conf),
+        )
+        if uncertain and how != "no_evidence":
+            summary += phrases["uncertain"].format(t=_pct(threshold))
+        return Prediction(
+            category=cat.id,
+            name=cat.name(lang),
+            family=cat.family,
+            confidence=round(conf, 4),
+            uncertain=uncertain,
+            runner_up=RunnerUp(ru.id, ru.name(lang), round(float(s.proba[k, second]), 4)),
+            scores={c: round(float(p), 4) for c, p in zip(classes, s.proba[k], strict=True)},
+            explanation=Explanation(
+                terms=pos + neg,
+                rules=hits,
+                decided_by=how,
+                summary=summary,
+                model={
+                    "category": classes[model_top],
+                    "confidence": round(float(s.model_proba[k, model_top]), 4),
+                },
+                combination=phrases["combination"].format(a=f"{self.alpha:g}"),
+            ),
+            lang=lang,
+            threshold=threshold,
+        )
+
+
+def _surface_terms(contrib: list[tuple[str, float]], raw: list[str], toks: list[str]) -> list[TermWeight]:
+    """Show features as the user wrote them ("Associations", not the folded "association")."""
+    if not contrib:
+        return []
+    surface: dict[str, str] = {}
+    for r, t in zip(raw, toks, strict=True):
+        surface.setdefault(t, r)
+    out = []
+    for term, w in contrib:
+        shown = " ".join(surface.get(part, part) for part in term.split(" "))
+        out.append(TermWeight(shown, round(w, 4)))
+    return out

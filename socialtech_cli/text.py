@@ -1,0 +1,113 @@
+"""Text normalisation shared by the keyword rules and the model: tokens, features, language guess.
+
+Both the rules and the model see the same tokens, so "Données", "donnees" and "DONNÉES" are one
+word for both, and an explanation can point back at the exact span of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A word is a run of letters/digits in the original text; apostrophes (' ’ ʼ), hyphens and
+# punctuation split words, so "l’association" gives "l" + "association" and "start-up" two tokens.
+_WORD = re.compile(r"\w+")
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ı": "i", "ø": "o", "ł": "l", "đ": "d"})
+
+_cache: dict[str, str] = {}
+_CACHE_LIMIT = 200_000
+
+
+def fold(word: str) -> str:
+    """Normalise one word: lower case, no accents or ligatures, light plural folding.
+
+    The plural folding ("associations" -> "association", "réseaux" -> "reseau") lets a short text
+    match examples written in the singular; it is deliberately crude and identical everywhere.
+    """
+    w = word.lower().translate(_LIGATURES)
+    if not w.isascii():
+        w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+    if len(w) > 3:
+        if w.endswith("eaux"):
+            w = w[:-1]
+        elif w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+    return w
+
+
+def _folded(words: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words.split())
+
+
+# Function words of both languages: dropped from model features (they carry no category signal
+# and only dilute bigrams) and counted to guess the language.
+FRENCH_WORDS = _folded(
+    """
+    le la les un une des du de d l au aux et ou en dans sur pour par avec sans sous chez
+    qui que quoi dont ou ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes
+    est sont etre a ont avoir fait plus tres aussi mais ne pas se s il elle ils elles nous
+    vous on y c qu j n m t entre depuis comme afin lors ainsi tout tous toute toutes
+    """
+)
+ENGLISH_WORDS = _folded(
+    """
+    the a an and or of to in on for by with without from at as into over under about
+    is are be been being was were has have had it its this that these those their our your
+    we they he she you who which what whose than then also but not no so such more most very
+    do does did can will would all any each other through across while
+    """
+)
+STOP_WORDS = FRENCH_WORDS | ENGLISH_WORDS
+
+
+def _prepare(text: str) -> str:
+    # NFC first so that a decomposed "e\u0301" is one word character, not a word break.
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The words of a text as written (after NFC), in order."""
+    return _WORD.findall(_prepare(text))
+
+
+def fold_all(raw: list[str]) -> list[str]:
+    """fold() over a list of words, memoised: texts of one corpus share most of their words."""
+    out = []
+    cache = _cache
+    for w in raw:
+        t = cache.get(w)
+        if t is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            t = cache[w] = fold(w)
+        out.append(t)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """All folded tokens of a text, stop words included (rules match phrases on these)."""
+    return fold_all(raw_tokens(text))
+
+
+def features_from_tokens(toks: list[str]) -> list[str]:
+    """Model features: content words and the bigrams of consecutive content words."""
+    words = [t for t in toks if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def features(text: str) -> list[str]:
+    """The analyzer of the model's vectoriser (scikit-learn calls it; so does the exported model)."""
+    return features_from_tokens(tokens(text))
+
+
+def guess_lang(toks: list[str]) -> str:
+    """'fr' or 'en' from function-word counts; English when there is no evidence either way."""
+    fr = sum(1 for t in toks if t in FRENCH_WORDS)
+    en = sum(1 for t in toks if t in ENGLISH_WORDS)
+    return "fr" if fr > en else "en"
+
+
+def has_letters(text: str) -> bool:
+    """True when the text contains at least one letter of any script."""
+    return any(c.isalpha() for c in text)
