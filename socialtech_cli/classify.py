@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import paths, text
 from .errors import InputError
-from .model import ModelBundle, load_bundle
+from .model import ModelBundle, SparseRows, load_bundle, softmax_row
 from .rules import RuleHit, RuleSet, load_rules
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_CHARS = 100_000
 N_TERMS = 6  # words shown for and against
+MIN_TERM_WEIGHT = 0.005  # smaller contributions are noise to a reader
 DECIDED_BY = ("agree", "model", "rules", "conflict", "no_evidence")
 
 
@@ -82,6 +83,7 @@ class Scored:
     rule_scores: np.ndarray
     proba: np.ndarray
     has_evidence: np.ndarray
+    x: SparseRows
 
 
 def check_text(value: object) -> str | None:
@@ -109,6 +111,13 @@ def combine(model_proba: np.ndarray, rule_scores: np.ndarray, alpha: float) -> n
     from .model import softmax
 
     return softmax(np.log(np.clip(model_proba, 1e-12, None)) + alpha * rule_scores)
+
+
+def combine_row(model_p: Sequence[float], rule_row: Sequence[float], alpha: float) -> list[float]:
+    """combine() for one text, in pure Python."""
+    import math
+
+    return softmax_row([math.log(max(p, 1e-12)) + alpha * r for p, r in zip(model_p, rule_row, strict=True)])
 
 
 def decided_by(model_top: int, final: int, rule_row: Sequence[float], evidence: bool) -> str:
@@ -143,8 +152,7 @@ _SUMMARIES = {
         "basculer la décision vers {cat} ({conf}).",
         "conflict": "La ou les règles {rules} indiquaient une autre catégorie, mais les indices "
         "du modèle pour {cat} étaient plus forts ({conf}).",
-        "no_evidence": "Le texte ne contient aucun mot connu du modèle ni aucune règle : pas "
-        "d'indice.",
+        "no_evidence": "Le texte ne contient aucun mot connu du modèle ni aucune règle : pas d'indice.",
         "uncertain": " Sous le seuil de confiance ({t}) : réponse incertaine, à vérifier.",
         "combination": "softmax(log p_modèle + {a} × poids des règles) : les règles déplacent "
         "une réponse faible du modèle sans pouvoir renverser une réponse sûre",
@@ -200,7 +208,7 @@ class Classifier:
         ).reshape(len(token_lists), len(self.classes))
         proba = combine(model_proba, rule_scores, self.alpha)
         evidence = (np.diff(x.indptr) > 0) | (rule_scores.max(axis=1) > 0)
-        return Scored(model_proba, rule_scores, proba, evidence)
+        return Scored(model_proba, rule_scores, proba, evidence, x)
 
     def score(self, texts: Sequence[str]) -> Scored:
         return self.score_tokens([text.tokens(t) for t in texts])
@@ -208,10 +216,38 @@ class Classifier:
     # -- public API -------------------------------------------------------------------------------
 
     def classify(self, value: str, lang: str | None = None, threshold: float | None = None) -> Prediction:
-        """Classify one text; raises InputError for a text that cannot be classified."""
-        result = self.classify_many([value], lang=lang, threshold=threshold, errors="raise")[0]
-        assert isinstance(result, Prediction)
-        return result
+        """Classify one text (pure Python: no numpy import); raises InputError for a bad text."""
+        problem = check_text(value)
+        if problem is not None:
+            raise InputError(problem)
+        linear = self.bundle.linear
+        raw = text.raw_tokens(value)
+        toks = text.fold_all(raw)
+        x = linear.tfidf_one(text.features_from_tokens(toks))
+        model_p = linear.proba_one(x)
+        rule_row = self.rules.scores(toks, self.classes)
+        proba = combine_row(model_p, rule_row, self.alpha)
+        order = sorted(range(len(proba)), key=lambda i: -proba[i])
+        best, second = order[0], order[1]
+        contrib = []
+        for j, v in x.items():
+            row = linear.coef_row(j)
+            contrib.append((linear.terms[j], v * (row[best] - row[second])))
+        contrib.sort(key=lambda p: -abs(p[1]))
+        evidence = bool(x) or max(rule_row) > 0
+        return self._prediction(
+            value,
+            raw,
+            toks,
+            model_p,
+            rule_row,
+            proba,
+            order,
+            evidence,
+            contrib,
+            self.threshold if threshold is None else threshold,
+            lang,
+        )
 
     def classify_many(
         self,
@@ -221,7 +257,7 @@ class Classifier:
         errors: str = "raise",
         explain: bool = True,
     ) -> list[Prediction | InputError]:
-        """Classify texts in one vectorised pass, in input order.
+        """Classify texts in one vectorised pass (numpy), in input order.
 
         errors="raise" raises InputError on the first bad text; errors="return" puts the
         InputError in that text's place so a batch keeps every row.
@@ -245,29 +281,44 @@ class Classifier:
             s = self.score_tokens(token_lists)
             t = self.threshold if threshold is None else threshold
             order = np.argsort(-s.proba, axis=1, kind="stable")
-            contrib = self._contributions(token_lists, order) if explain else None
+            contrib = self._contributions(s.x, order) if explain else None
+            model_p, rules, proba, evidence = (
+                s.model_proba.tolist(),
+                s.rule_scores.tolist(),
+                s.proba.tolist(),
+                s.has_evidence.tolist(),
+            )
+            order_l = order.tolist()
             for k, i in enumerate(good):
                 out[i] = self._prediction(
-                    values[i], raw_tokens[k], token_lists[k], s, k, order[k], t, lang,
+                    values[i],
+                    raw_tokens[k],
+                    token_lists[k],
+                    model_p[k],
+                    rules[k],
+                    proba[k],
+                    order_l[k],
+                    evidence[k],
                     contrib[k] if contrib is not None else [],
+                    t,
+                    lang,
                 )
         return out  # type: ignore[return-value]
 
     # -- explanation ------------------------------------------------------------------------------
 
-    def _contributions(self, token_lists: Sequence[list[str]], order: np.ndarray) -> list[list[tuple[str, float]]]:
+    def _contributions(self, x: SparseRows, order: np.ndarray) -> list[list[tuple[str, float]]]:
         """Per text, each known feature's exact push towards the choice vs the runner-up
         (tf-idf value x coefficient difference), largest magnitude first."""
-        linear = self.bundle.linear
-        feats = [text.features_from_tokens(t) for t in token_lists]
-        x = linear.vectorize(feats)
+        coef = self.bundle.linear.np_coef
         top, second = order[:, 0], order[:, 1]
-        diff = x.vals * (linear.coef[top[x.rows], x.cols] - linear.coef[second[x.rows], x.cols])
+        diff = x.vals * (coef[x.cols, top[x.rows]] - coef[x.cols, second[x.rows]])
+        terms = self.bundle.linear.terms
+        cols, diffs, ptr = x.cols.tolist(), diff.tolist(), x.indptr.tolist()
         out = []
-        terms = linear.terms
         for r in range(x.n):
-            a, b = x.indptr[r], x.indptr[r + 1]
-            pairs = sorted(zip(x.cols[a:b].tolist(), diff[a:b].tolist(), strict=True), key=lambda p: -abs(p[1]))
+            a, b = ptr[r], ptr[r + 1]
+            pairs = sorted(zip(cols[a:b], diffs[a:b], strict=True), key=lambda p: -abs(p[1]))
             out.append([(terms[j], w) for j, w in pairs])
         return out
 
@@ -276,34 +327,33 @@ class Classifier:
         value: str,
         raw: list[str],
         toks: list[str],
-        s: Scored,
-        k: int,
-        order: np.ndarray,
+        model_p: list[float],
+        rule_row: list[float],
+        proba: list[float],
+        order: list[int],
+        evidence: bool,
+        contrib: list[tuple[str, float]],
         threshold: float,
         lang: str | None,
-        contrib: list[tuple[str, float]],
     ) -> Prediction:
         lang = lang or text.guess_lang(toks)
         classes = self.classes
-        best, second = int(order[0]), int(order[1])
-        model_top = int(s.model_proba[k].argmax())
-        conf = float(s.proba[k, best])
-        rule_row = s.rule_scores[k].tolist()
-        evidence = bool(s.has_evidence[k])
+        best, second = order[0], order[1]
+        model_top = max(range(len(model_p)), key=model_p.__getitem__)
+        conf = proba[best]
         how = decided_by(model_top, best, rule_row, evidence)
         uncertain = conf < threshold or not evidence
         hits = self.rules.hits(value, toks) if max(rule_row) > 0 else []
         cat = self.taxonomy.get(classes[best])
         ru = self.taxonomy.get(classes[second])
         words = _surface_terms(contrib, raw, toks)
-        pos = [tw for tw in words if tw.weight > 0][:N_TERMS]
-        neg = [tw for tw in words if tw.weight < 0][:N_TERMS]
+        pos = [tw for tw in words if tw.weight >= MIN_TERM_WEIGHT][:N_TERMS]
+        neg = [tw for tw in words if tw.weight <= -MIN_TERM_WEIGHT][:N_TERMS]
         phrases = _SUMMARIES["fr" if lang == "fr" else "en"]
-        rule_names = ", ".join(f"'{h.id}'" for h in hits)
         summary = phrases[how].format(
-            m=_pct(float(s.model_proba[k, model_top])),
+            m=_pct(model_p[model_top]),
             mcat=self.taxonomy.get(classes[model_top]).name(lang),
-            rules=rule_names,
+            rules=", ".join(f"'{h.id}'" for h in hits),
             cat=cat.name(lang),
             conf=_pct(conf),
         )
@@ -315,17 +365,14 @@ class Classifier:
             family=cat.family,
             confidence=round(conf, 4),
             uncertain=uncertain,
-            runner_up=RunnerUp(ru.id, ru.name(lang), round(float(s.proba[k, second]), 4)),
-            scores={c: round(float(p), 4) for c, p in zip(classes, s.proba[k], strict=True)},
+            runner_up=RunnerUp(ru.id, ru.name(lang), round(proba[second], 4)),
+            scores={c: round(proba[i], 4) for i, c in enumerate(classes)},
             explanation=Explanation(
                 terms=pos + neg,
                 rules=hits,
                 decided_by=how,
                 summary=summary,
-                model={
-                    "category": classes[model_top],
-                    "confidence": round(float(s.model_proba[k, model_top]), 4),
-                },
+                model={"category": classes[model_top], "confidence": round(model_p[model_top], 4)},
                 combination=phrases["combination"].format(a=f"{self.alpha:g}"),
             ),
             lang=lang,

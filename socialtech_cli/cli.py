@@ -1,4 +1,4 @@
-"""The command-line interface: parse options, call one core function, render. Errors become exit codes here."""
+"""The command-line interface: parse options, call one core function, render; errors become exit codes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .errors import InputError, SocialtechError
 app = typer.Typer(
     name="socialtech",
     help="Tell which kind of 'tech and social good' actor an organisation is, and why.\n\n"
-    "Categories follow the article \"Tech for good vs Social Good Tech\" (Carenews, 2018); "
+    'Categories follow the article "Tech for good vs Social Good Tech" (Carenews, 2018); '
     "run `socialtech categories` to list them.",
     no_args_is_help=True,
     add_completion=False,
@@ -52,6 +52,8 @@ LangOpt = Annotated[
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Click's own errors (usage errors keep exit 2); Typer may vendor Click, so find its base class.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def handle_errors(fn: F) -> F:
@@ -67,7 +69,7 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (typer.Exit, typer.Abort, SystemExit, _CLICK_ERROR):
             raise
         except Exception as e:  # a bug: say so in one line, traceback only on request
             if os.environ.get("SOCIALTECH_DEBUG"):
@@ -128,17 +130,25 @@ def read_text_input(text: str | None, file: Path | None) -> str:
 def classify(
     text: Annotated[
         str | None,
-        typer.Argument(help="Description of the organisation, or '-' to read standard input.", show_default=False),
+        typer.Argument(
+            help="Description of the organisation, or '-' to read standard input.", show_default=False
+        ),
     ] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", "-f", help="Read the description from a text file.", show_default=False)
+        Path | None,
+        typer.Option("--file", "-f", help="Read the description from a text file.", show_default=False),
     ] = None,
     json_out: JsonOpt = False,
     lang: LangOpt = None,
     model: ModelOpt = None,
     threshold: Annotated[
         float | None,
-        typer.Option(help="Abstain below this confidence (default: the model's own).", min=0.0, max=1.0, show_default=False),
+        typer.Option(
+            help="Abstain below this confidence (default: the model's own).",
+            min=0.0,
+            max=1.0,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Classify one organisation: category, confidence, runner-up and why.
@@ -163,7 +173,9 @@ def classify(
 
 @app.command()
 @handle_errors
-def categories(json_out: JsonOpt = False, lang: Annotated[str, typer.Option("--lang", "-l", help="fr or en.")] = "en") -> None:
+def categories(
+    json_out: JsonOpt = False, lang: Annotated[str, typer.Option("--lang", "-l", help="fr or en.")] = "en"
+) -> None:
     """List the categories: id, name, family, description and the article's examples."""
     from .render import categories_json, categories_table, to_json
     from .taxonomy import load_taxonomy

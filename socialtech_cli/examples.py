@@ -66,9 +66,7 @@ def read_rows(path: Path) -> tuple[list[dict[str, str]], list[Problem], list[str
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataError(
-            f"not UTF-8 (byte {e.start}): save the curated file as UTF-8", path=name
-        ) from None
+        raise DataError(f"not UTF-8 (byte {e.start}): save the curated file as UTF-8", path=name) from None
     reader = csv.DictReader(content.splitlines(keepends=True), strict=False)
     columns = [c.strip() for c in reader.fieldnames or []]
     problems: list[Problem] = []
@@ -113,16 +111,18 @@ def load(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[Example], list
             if norm in seen_text:
                 first = seen_text[norm]
                 if first.label != ex.label:
-                    problems.append(Problem(
-                        "fail",
-                        f"the same text has two labels: {first.label} (row {first.row}) "
-                        f"and {ex.label}",
-                        ex.file, ex.row,
-                    ))
+                    problems.append(
+                        Problem(
+                            "fail",
+                            f"the same text has two labels: {first.label} (row {first.row}) and {ex.label}",
+                            ex.file,
+                            ex.row,
+                        )
+                    )
                 else:
-                    problems.append(Problem(
-                        "fail", f"duplicate text (same as row {first.row})", ex.file, ex.row
-                    ))
+                    problems.append(
+                        Problem("fail", f"duplicate text (same as row {first.row})", ex.file, ex.row)
+                    )
                 continue
             if ex.text:
                 seen_text[norm] = ex
@@ -144,10 +144,14 @@ def _row_problems(ex: Example, taxonomy: Taxonomy) -> list[Problem]:
     elif not text.has_letters(ex.text):
         out.append(Problem("fail", "text has no letters", ex.file, ex.row))
     if ex.label not in taxonomy.ids:
-        out.append(Problem(
-            "fail", f"unknown label {ex.label!r} (expected one of {', '.join(taxonomy.ids)})",
-            ex.file, ex.row,
-        ))
+        out.append(
+            Problem(
+                "fail",
+                f"unknown label {ex.label!r} (expected one of {', '.join(taxonomy.ids)})",
+                ex.file,
+                ex.row,
+            )
+        )
     if ex.lang not in LANGS:
         out.append(Problem("fail", f"lang must be fr or en, not {ex.lang!r}", ex.file, ex.row))
     elif ex.text:
@@ -156,10 +160,18 @@ def _row_problems(ex: Example, taxonomy: Taxonomy) -> list[Problem]:
         en = sum(t in text.ENGLISH_WORDS for t in toks)
         if len(toks) >= 8 and fr == en == 0:
             out.append(Problem("warn", "text looks like neither French nor English", ex.file, ex.row))
-        elif len(toks) >= 8 and ((ex.lang == "fr" and en > 2 * fr + 2) or (ex.lang == "en" and fr > 2 * en + 2)):
-            out.append(Problem("warn", f"lang is {ex.lang} but the text reads as the other language", ex.file, ex.row))
+        elif len(toks) >= 8 and (
+            (ex.lang == "fr" and en > 2 * fr + 2) or (ex.lang == "en" and fr > 2 * en + 2)
+        ):
+            out.append(
+                Problem(
+                    "warn", f"lang is {ex.lang} but the text reads as the other language", ex.file, ex.row
+                )
+            )
     if not ex.source:
-        out.append(Problem("warn", "empty source (name the organisation, or write 'typical')", ex.file, ex.row))
+        out.append(
+            Problem("warn", "empty source (name the organisation, or write 'typical')", ex.file, ex.row)
+        )
     return out
 
 
@@ -173,28 +185,39 @@ def dataset_problems(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Pr
     for cid in taxonomy.ids:
         n = counts.get(cid, 0)
         if n < MIN_PER_CATEGORY:
-            out.append(Problem("fail", f"category {cid}: {n} examples, at least {MIN_PER_CATEGORY} needed to train"))
+            out.append(
+                Problem("fail", f"category {cid}: {n} examples, at least {MIN_PER_CATEGORY} needed to train")
+            )
         elif n < WANT_PER_CATEGORY:
-            out.append(Problem("warn", f"category {cid}: only {n} examples ({WANT_PER_CATEGORY}+ recommended)"))
+            out.append(
+                Problem("warn", f"category {cid}: only {n} examples ({WANT_PER_CATEGORY}+ recommended)")
+            )
         for lang in LANGS:
             if n and langs[cid][lang] / n < MIN_LANG_SHARE:
-                out.append(Problem(
-                    "warn",
-                    f"category {cid}: {langs[cid][lang]} of {n} examples in {lang} "
-                    f"(under {MIN_LANG_SHARE:.0%})",
-                ))
+                out.append(
+                    Problem(
+                        "warn",
+                        f"category {cid}: {langs[cid][lang]} of {n} examples in {lang} "
+                        f"(under {MIN_LANG_SHARE:.0%})",
+                    )
+                )
     for a, b, sim in near_duplicates(examples):
         if a.label != b.label:
-            out.append(Problem(
-                "warn",
-                f"near-duplicate ({sim:.0%} same words) of {b.file}:{b.row} with another label "
-                f"({a.label} vs {b.label})",
-                a.file, a.row,
-            ))
+            out.append(
+                Problem(
+                    "warn",
+                    f"near-duplicate ({sim:.0%} same words) of {b.file}:{b.row} with another label "
+                    f"({a.label} vs {b.label})",
+                    a.file,
+                    a.row,
+                )
+            )
     return out
 
 
-def near_duplicates(examples: Sequence[Example], min_sim: float = NEAR_DUPLICATE) -> list[tuple[Example, Example, float]]:
+def near_duplicates(
+    examples: Sequence[Example], min_sim: float = NEAR_DUPLICATE
+) -> list[tuple[Example, Example, float]]:
     """Pairs of examples whose content-word sets overlap at least `min_sim` (Jaccard)."""
     sets = [frozenset(t for t in text.tokens(e.text) if t not in text.STOP_WORDS) for e in examples]
     index: dict[str, list[int]] = defaultdict(list)

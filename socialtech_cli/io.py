@@ -36,7 +36,9 @@ def open_check(path: Path) -> None:
         raise InputError("is a directory, not a file", path=str(path))
 
 
-def read_text_file(path: Path | None, *, data: bytes | None = None, limit: int, encoding: str | None = None) -> str:
+def read_text_file(
+    path: Path | None, *, data: bytes | None = None, limit: int, encoding: str | None = None
+) -> str:
     """A whole (small) text file or stdin payload, decoded; binary or oversized input refused."""
     name = str(path) if path else "<stdin>"
     if data is None:
@@ -48,7 +50,9 @@ def read_text_file(path: Path | None, *, data: bytes | None = None, limit: int, 
         except OSError as e:
             raise InputError(f"cannot read: {e.strerror or e}", path=name) from None
     if len(data) > limit:
-        raise InputError(f"input is larger than {limit:,} bytes: give a description, not a document", path=name)
+        raise InputError(
+            f"input is larger than {limit:,} bytes: give a description, not a document", path=name
+        )
     if looks_binary(data[:65536]):
         raise InputError("looks like a binary file, not text", path=name)
     enc = encoding or detect_encoding(data[:65536])

@@ -1,9 +1,11 @@
 """The trained text model as plain arrays: loading, integrity checks, and scoring without scikit-learn.
 
 Training (train.py) fits a scikit-learn TfidfVectorizer + LogisticRegression and exports its
-vocabulary, idf and coefficients to `model.npz` (numpy arrays, loaded with allow_pickle=False:
-data, never code) plus `model.json` (metadata). Scoring here reproduces the pipeline's
-predict_proba exactly, at a fraction of the start-up cost, and gives exact per-word contributions.
+vocabulary (`terms.txt`) and idf, intercepts and coefficients (`weights.f64`, raw float64) with
+`model.json` (metadata and file hashes). Nothing here unpickles or imports scikit-learn: a model
+is data, never code. One text is scored in pure Python (no numpy import, for a fast CLI); many
+texts are scored with numpy views of the same bytes. Both reproduce the pipeline's predict_proba
+exactly and give exact per-word contributions.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,22 +28,20 @@ if TYPE_CHECKING:
 
 FORMAT = "socialtech-linear"
 FORMAT_VERSION = 1
-ARRAYS_FILE = "model.npz"
+TERMS_FILE = "terms.txt"  # one feature per line, UTF-8, in column order
+WEIGHTS_FILE = "weights.f64"  # little-endian float64: idf[V], intercept[C], coef[V x C]
 META_FILE = "model.json"
 RULES_FILE = "rules.toml"
+MODEL_FILES = (TERMS_FILE, WEIGHTS_FILE, RULES_FILE)
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass
 class SparseRows:
-    """Tf-idf rows in CSR form (the shape scikit-learn would produce), for a batch of texts."""
+    """Tf-idf rows in CSR form (what scikit-learn's vectoriser produces), for a batch of texts."""
 
     indptr: np.ndarray  # row i spans [indptr[i], indptr[i+1])
     cols: np.ndarray
@@ -50,28 +53,66 @@ class SparseRows:
         return len(self.indptr) - 1
 
 
-@dataclass
 class LinearModel:
-    classes: tuple[str, ...]
-    terms: list[str]
-    vocab: dict[str, int]
-    idf: np.ndarray
-    coef: np.ndarray  # (n_classes, n_terms)
-    intercept: np.ndarray  # (n_classes,)
-    sublinear_tf: bool
+    """Tf-idf (sublinear tf, l2 norm) + multinomial logistic regression, as flat float arrays."""
 
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, Any], classes: Sequence[str], sublinear_tf: bool) -> LinearModel:
-        terms = [str(t) for t in arrays["terms"].tolist()]
-        return cls(
-            classes=tuple(classes),
-            terms=terms,
-            vocab={t: i for i, t in enumerate(terms)},
-            idf=arrays["idf"],
-            coef=arrays["coef"],
-            intercept=arrays["intercept"],
-            sublinear_tf=sublinear_tf,
-        )
+    def __init__(
+        self, classes: Sequence[str], terms: list[str], weights: bytes | array, sublinear_tf: bool = True
+    ) -> None:
+        self.classes = tuple(classes)
+        self.terms = terms
+        self.vocab = {t: i for i, t in enumerate(terms)}
+        self.sublinear_tf = sublinear_tf
+        w = weights if isinstance(weights, array) else _doubles(weights)
+        v, c = len(terms), len(self.classes)
+        if len(w) != v + c + v * c:
+            raise ValueError(f"expected {v + c + v * c} weights for {v} terms and {c} classes, got {len(w)}")
+        self.weights = w
+        self.idf = w[:v]
+        self.intercept = w[v : v + c]
+        self._coef_start = v + c
+
+    # -- one text, pure Python ------------------------------------------------------------------
+
+    def tfidf_one(self, feats: Sequence[str]) -> dict[int, float]:
+        counts: dict[int, int] = {}
+        for f in feats:
+            j = self.vocab.get(f)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        x = {j: ((math.log(n) + 1.0) if self.sublinear_tf else n) * self.idf[j] for j, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in x.values()))
+        return {j: v / norm for j, v in x.items()} if norm else x
+
+    def coef_row(self, j: int) -> Sequence[float]:
+        """The coefficients of term j for every class."""
+        c = len(self.classes)
+        start = self._coef_start + j * c
+        return self.weights[start : start + c]
+
+    def proba_one(self, x: dict[int, float]) -> list[float]:
+        z = list(self.intercept)
+        for j, v in x.items():
+            for k, w in enumerate(self.coef_row(j)):
+                z[k] += v * w
+        return softmax_row(z)
+
+    # -- many texts, numpy ----------------------------------------------------------------------
+
+    @cached_property
+    def np_idf(self) -> np.ndarray:
+        import numpy as np
+
+        return np.frombuffer(self.weights, dtype=np.float64, count=len(self.terms))
+
+    @cached_property
+    def np_coef(self) -> np.ndarray:
+        """(n_terms, n_classes) view of the coefficients."""
+        import numpy as np
+
+        v, c = len(self.terms), len(self.classes)
+        flat = np.frombuffer(self.weights, dtype=np.float64, offset=8 * self._coef_start, count=v * c)
+        return flat.reshape(v, c)
 
     def vectorize(self, feature_lists: Sequence[Sequence[str]]) -> SparseRows:
         import numpy as np
@@ -94,9 +135,10 @@ class LinearModel:
         tf = np.asarray(counts, dtype=np.float64)
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
-        vals = tf * self.idf[col]
-        rows = np.repeat(np.arange(len(feature_lists)), np.diff(ptr))
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(feature_lists)))
+        vals = tf * self.np_idf[col]
+        n = len(feature_lists)
+        rows = np.repeat(np.arange(n), np.diff(ptr))
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
         if len(vals):
             vals = vals / norms[rows]
         return SparseRows(ptr, col, vals, rows)
@@ -105,13 +147,29 @@ class LinearModel:
         """Logits, shape (n_texts, n_classes)."""
         import numpy as np
 
+        coef = self.np_coef
         out = np.empty((x.n, len(self.classes)))
         for c in range(len(self.classes)):
-            out[:, c] = np.bincount(x.rows, weights=x.vals * self.coef[c, x.cols], minlength=x.n)
-        return out + self.intercept
+            out[:, c] = np.bincount(x.rows, weights=x.vals * coef[x.cols, c], minlength=x.n)
+        return out + np.asarray(self.intercept)
 
     def predict_proba(self, x: SparseRows) -> np.ndarray:
         return softmax(self.decision(x))
+
+
+def _doubles(data: bytes) -> array:
+    a = array("d")
+    a.frombytes(data)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a
+
+
+def softmax_row(z: Sequence[float]) -> list[float]:
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    s = sum(e)
+    return [v / s for v in e]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -120,6 +178,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def weights_bytes(idf: Sequence[float], intercept: Sequence[float], coef_by_term: Any) -> bytes:
+    """Serialise the arrays in the WEIGHTS_FILE layout (coef_by_term: n_terms x n_classes)."""
+    a = array("d", list(idf) + list(intercept) + [float(v) for row in coef_by_term for v in row])
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
 
 
 @dataclass
@@ -148,7 +214,9 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError(f"no {META_FILE} here: not a socialtech model directory", path=str(model_dir)) from None
+        raise ModelError(
+            f"no {META_FILE} here: not a socialtech model directory", path=str(model_dir)
+        ) from None
     except (ValueError, UnicodeDecodeError, OSError) as e:
         raise ModelError(f"{META_FILE} is unreadable or corrupted ({e})", path=str(model_dir)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -162,39 +230,30 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     return meta
 
 
-def verify_files(model_dir: Path, meta: dict[str, Any]) -> None:
-    """Refuse a model whose files do not match the hashes recorded when it was written."""
+def load_bundle(model_dir: Path) -> ModelBundle:
+    """Load a model directory, refusing files that do not match the hashes in its metadata."""
+    meta = read_meta(model_dir)
     files = meta.get("files")
-    if not isinstance(files, dict) or ARRAYS_FILE not in files or RULES_FILE not in files:
-        raise ModelError(f"{META_FILE} lists no file hashes", path=str(model_dir))
-    for name, expected in files.items():
-        p = model_dir / name
-        if not p.is_file():
-            raise ModelError(f"{name} is missing", path=str(model_dir))
-        if sha256_file(p) != expected:
+    if not isinstance(files, dict) or set(MODEL_FILES) - set(files):
+        raise ModelError(f"{META_FILE} lists no hash for {', '.join(MODEL_FILES)}", path=str(model_dir))
+    blobs: dict[str, bytes] = {}
+    for name in MODEL_FILES:
+        try:
+            blobs[name] = (model_dir / name).read_bytes()
+        except OSError:
+            raise ModelError(f"{name} is missing or unreadable", path=str(model_dir)) from None
+        if hashlib.sha256(blobs[name]).hexdigest() != files[name]:
             raise ModelError(
                 f"{name} does not match the hash in {META_FILE}: the model is corrupted or was "
                 "modified; retrain it or reinstall the package",
                 path=str(model_dir),
             )
-
-
-def load_bundle(model_dir: Path) -> ModelBundle:
-    import numpy as np
-
-    meta = read_meta(model_dir)
-    verify_files(model_dir, meta)
     try:
-        with np.load(model_dir / ARRAYS_FILE, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in ("terms", "idf", "coef", "intercept")}
-        classes = meta["labels"]
-        linear = LinearModel.from_arrays(arrays, classes, bool(meta["vectorizer"]["sublinear_tf"]))
+        terms = blobs[TERMS_FILE].decode("utf-8").split("\n")
+        linear = LinearModel(
+            meta["labels"], terms, blobs[WEIGHTS_FILE], bool(meta["vectorizer"]["sublinear_tf"])
+        )
         float(meta["decision"]["threshold"]), float(meta["decision"]["alpha"])
-    except (KeyError, ValueError, TypeError, OSError) as e:
-        raise ModelError(f"the model files are inconsistent ({e!r})", path=str(model_dir)) from None
-    n_terms = len(linear.terms)
-    if linear.coef.shape != (len(classes), n_terms) or linear.idf.shape != (n_terms,):
-        raise ModelError("the model arrays have inconsistent shapes", path=str(model_dir))
-    if not all(math.isfinite(v) for v in (linear.coef.sum(), linear.idf.sum(), linear.intercept.sum())):
-        raise ModelError("the model arrays hold non-finite numbers", path=str(model_dir))
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as e:
+        raise ModelError(f"the model files are inconsistent ({e})", path=str(model_dir)) from None
     return ModelBundle(linear, meta, model_dir)

@@ -9,6 +9,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 ENV_MODEL = "SOCIALTECH_MODEL"  # a model directory to use instead of the default
 ENV_HOME = "SOCIALTECH_HOME"  # where `train` writes user models (default: XDG data dir)
+ENV_DATA = "SOCIALTECH_DATA"  # a data directory (taxonomy, rules, examples) to use instead of data/
 
 
 def _bundled(name: str) -> Path:
@@ -18,7 +19,8 @@ def _bundled(name: str) -> Path:
 
 
 def data_dir() -> Path:
-    return _bundled("data")
+    env = os.environ.get(ENV_DATA)
+    return Path(env).expanduser() if env else _bundled("data")
 
 
 def taxonomy_path() -> Path:

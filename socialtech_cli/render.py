@@ -119,7 +119,12 @@ def categories_table(taxonomy: Taxonomy, lang: str) -> Table:
     table.add_column(L["family"])
     table.add_column(L["examples"])
     for c in taxonomy.categories:
-        table.add_row(c.id, Group(Text(c.name(lang), style="bold"), Text(c.description(lang), style="dim")), c.family, "\n".join(c.examples))
+        table.add_row(
+            c.id,
+            Group(Text(c.name(lang), style="bold"), Text(c.description(lang), style="dim")),
+            c.family,
+            "\n".join(c.examples),
+        )
     return table
 
 

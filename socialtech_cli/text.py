@@ -6,6 +6,7 @@ word for both, and an explanation can point back at the exact span of the origin
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -27,12 +28,11 @@ def fold(word: str) -> str:
     """
     w = word.lower().translate(_LIGATURES)
     if not w.isascii():
-        w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
-    if len(w) > 3:
-        if w.endswith("eaux"):
-            w = w[:-1]
-        elif w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
+        w = "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("eaux"):
+        w = w[:-1]
     return w
 
 
@@ -61,9 +61,15 @@ ENGLISH_WORDS = _folded(
 STOP_WORDS = FRENCH_WORDS | ENGLISH_WORDS
 
 
+# Apostrophe look-alikes that Unicode counts as letters (so \w would glue "lʼassociation").
+_LETTER_APOSTROPHES = str.maketrans({"\u02bc": "'", "\u02bb": "'", "\u02b9": "'"})
+
+
 def _prepare(text: str) -> str:
-    # NFC first so that a decomposed "e\u0301" is one word character, not a word break.
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+    # NFKC first: a decomposed "e\u0301" is one word character, "ﬁ" is "fi", "¼" is "1⁄4".
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_LETTER_APOSTROPHES)
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -93,7 +99,7 @@ def tokens(text: str) -> list[str]:
 def features_from_tokens(toks: list[str]) -> list[str]:
     """Model features: content words and the bigrams of consecutive content words."""
     words = [t for t in toks if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 def features(text: str) -> list[str]:

@@ -26,13 +26,16 @@ from .classify import combine
 from .errors import DataError, SocialtechError
 from .examples import Example, Problem, data_hash, dataset_problems, load
 from .model import (
-    ARRAYS_FILE,
     FORMAT,
     FORMAT_VERSION,
     META_FILE,
+    MODEL_FILES,
     RULES_FILE,
+    TERMS_FILE,
+    WEIGHTS_FILE,
     LinearModel,
     sha256_file,
+    weights_bytes,
 )
 from .rules import RuleSet, load_rules
 from .taxonomy import OUT_OF_SCOPE, Taxonomy
@@ -49,27 +52,25 @@ def make_pipeline(C: float) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer=text.features, sublinear_tf=True, dtype=np.float64)),
-        ("clf", LogisticRegression(C=C, solver="newton-cg", max_iter=2000)),
-    ])
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(analyzer=text.features, sublinear_tf=True, dtype=np.float64)),
+            ("clf", LogisticRegression(C=C, solver="newton-cg", max_iter=2000)),
+        ]
+    )
 
 
-def export(pipeline: Any) -> dict[str, np.ndarray]:
-    """The fitted pipeline as plain arrays (see model.LinearModel)."""
+def export(pipeline: Any) -> tuple[list[str], list[str], bytes]:
+    """The fitted pipeline as plain data: classes, terms (column order) and the weights file."""
     vec, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-    return {
-        "terms": np.array(terms, dtype=str),
-        "idf": np.asarray(vec.idf_, dtype=np.float64),
-        "coef": np.asarray(clf.coef_, dtype=np.float64),
-        "intercept": np.asarray(clf.intercept_, dtype=np.float64),
-    }
+    classes = [str(c) for c in clf.classes_]
+    return classes, terms, weights_bytes(vec.idf_, clf.intercept_, np.asarray(clf.coef_).T)
 
 
 def linear_from_pipeline(pipeline: Any) -> LinearModel:
-    classes = [str(c) for c in pipeline.named_steps["clf"].classes_]
-    return LinearModel.from_arrays(export(pipeline), classes, sublinear_tf=True)
+    classes, terms, weights = export(pipeline)
+    return LinearModel(classes, terms, weights, sublinear_tf=True)
 
 
 # -- metrics ----------------------------------------------------------------------------------------
@@ -87,7 +88,12 @@ def metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str])
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         support = tp + fn
-        per[c] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": support}
+        per[c] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+            "support": support,
+        }
         if support:
             f1s.append(f1)
     n = len(y_true)
@@ -135,7 +141,9 @@ def pick_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -
 # -- cross-validation -------------------------------------------------------------------------------
 
 
-def folds_for(examples: Sequence[Example], n_folds: int, seed: int = SEED) -> list[tuple[np.ndarray, np.ndarray]]:
+def folds_for(
+    examples: Sequence[Example], n_folds: int, seed: int = SEED
+) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import StratifiedGroupKFold
 
     y = [e.label for e in examples]
@@ -144,7 +152,9 @@ def folds_for(examples: Sequence[Example], n_folds: int, seed: int = SEED) -> li
     return list(cv.split(np.zeros(len(y)), y, groups))
 
 
-def _fit_fold(texts: list[str], y: list[str], train_idx: np.ndarray, test_idx: np.ndarray, C: float, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _fit_fold(
+    texts: list[str], y: list[str], train_idx: np.ndarray, test_idx: np.ndarray, C: float, classes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     pipe = make_pipeline(C)
     pipe.fit([texts[i] for i in train_idx], [y[i] for i in train_idx])
     proba = pipe.predict_proba([texts[i] for i in test_idx])
@@ -155,15 +165,15 @@ def _fit_fold(texts: list[str], y: list[str], train_idx: np.ndarray, test_idx: n
     return test_idx, full
 
 
-def oof_proba(examples: Sequence[Example], classes: list[str], C: float, folds: list, n_jobs: int = 1) -> np.ndarray:
+def oof_proba(
+    examples: Sequence[Example], classes: list[str], C: float, folds: list, n_jobs: int = 1
+) -> np.ndarray:
     """Out-of-fold model probabilities for every example."""
     from joblib import Parallel, delayed
 
     texts = [e.text for e in examples]
     y = [e.label for e in examples]
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_fold)(texts, y, tr, te, C, classes) for tr, te in folds
-    )
+    results = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(texts, y, tr, te, C, classes) for tr, te in folds)
     out = np.zeros((len(examples), len(classes)))
     for idx, proba in results:
         out[idx] = proba
@@ -171,11 +181,18 @@ def oof_proba(examples: Sequence[Example], classes: list[str], C: float, folds: 
 
 
 def rule_matrix(rules: RuleSet, examples: Sequence[Example], classes: Sequence[str]) -> np.ndarray:
-    return np.array([rules.scores(text.tokens(e.text), classes) for e in examples]).reshape(len(examples), len(classes))
+    return np.array([rules.scores(text.tokens(e.text), classes) for e in examples]).reshape(
+        len(examples), len(classes)
+    )
 
 
 def evaluate_arrays(
-    examples: Sequence[Example], classes: list[str], model_p: np.ndarray, rule_s: np.ndarray, alpha: float, threshold: float
+    examples: Sequence[Example],
+    classes: list[str],
+    model_p: np.ndarray,
+    rule_s: np.ndarray,
+    alpha: float,
+    threshold: float,
 ) -> dict[str, Any]:
     """Model alone, rules alone and combined, overall and per language, plus abstention."""
     y = [e.label for e in examples]
@@ -277,17 +294,17 @@ def train(
 
     final = make_pipeline(best_c)
     final.fit([e.text for e in examples], y)
-    arrays = export(final)
+    labels, terms, weights = export(final)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "labels": [str(c) for c in final.named_steps["clf"].classes_],
+        "labels": labels,
         "vectorizer": {
             "type": "TfidfVectorizer",
             "analyzer": "socialtech_cli.text.features (content words + bigrams, folded)",
             "sublinear_tf": True,
-            "n_terms": len(arrays["terms"]),
+            "n_terms": len(terms),
         },
         "classifier": {"type": "LogisticRegression", "C": best_c, "solver": "newton-cg"},
         "decision": {
@@ -308,7 +325,7 @@ def train(
         "versions": _versions(),
         "metrics": {"cv": cv},
     }
-    write_model(out_dir, arrays, meta, rules_path, force=force)
+    write_model(out_dir, terms, weights, meta, rules_path, force=force)
     return TrainResult(out_dir, meta, [p for p in problems if p.level == "warn"])
 
 
@@ -323,7 +340,14 @@ def _versions() -> dict[str, str]:
     }
 
 
-def write_model(out_dir: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], rules_path: Path, force: bool = True) -> None:
+def write_model(
+    out_dir: Path,
+    terms: list[str],
+    weights: bytes,
+    meta: dict[str, Any],
+    rules_path: Path,
+    force: bool = True,
+) -> None:
     """Write into a temporary directory beside out_dir, then swap it in: an interrupted or failed
     run leaves the previous model untouched."""
     out_dir = out_dir.expanduser()
@@ -334,14 +358,16 @@ def write_model(out_dir: Path, arrays: dict[str, np.ndarray], meta: dict[str, An
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        np.savez(tmp / ARRAYS_FILE, **arrays)
+        (tmp / TERMS_FILE).write_bytes("\n".join(terms).encode("utf-8"))
+        (tmp / WEIGHTS_FILE).write_bytes(weights)
         shutil.copyfile(rules_path, tmp / RULES_FILE)
-        meta["files"] = {name: sha256_file(tmp / name) for name in (ARRAYS_FILE, RULES_FILE)}
+        meta["files"] = {name: sha256_file(tmp / name) for name in MODEL_FILES}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         old = None
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             os.replace(out_dir, old)
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model directory is not a secret
         os.replace(tmp, out_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""The Python API and the decision: real texts, abstention, robustness on any input."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from socialtech_cli import Classifier, Prediction
+from socialtech_cli.classify import DECIDED_BY
+from socialtech_cli.errors import InputError
+from socialtech_cli.taxonomy import load_taxonomy
+
+IDS = set(load_taxonomy().ids)
+
+
+@pytest.mark.parametrize(
+    "description, expected",
+    [
+        (
+            "HelloAsso : plateforme de paiement en ligne gratuite pour les associations, dons et adhésions",
+            "ess_tech_solutions",
+        ),
+        ("Too Good To Go, the app that lets shops sell their unsold food at a discount", "tech_for_good"),
+        (
+            "La fondation d'entreprise de l'opérateur télécom finance des associations et encourage "
+            "le mécénat de compétences de ses salariés",
+            "tech_philanthropy",
+        ),
+        (
+            "Solidatech aide les associations à s'équiper en logiciels et matériel informatique "
+            "à prix solidaire et forme leurs bénévoles",
+            "ess_digital_transition",
+        ),
+        (
+            "The Social Good Week is a yearly event promoting digital tools for social innovation",
+            "digital_social_innovation",
+        ),
+        ("Éditeur de logiciels de cybersécurité pour les grandes entreprises", "out_of_scope"),
+    ],
+)
+def test_real_descriptions(clf, description, expected):
+    assert clf.classify(description).category == expected
+
+
+def test_prediction_fields(clf):
+    text = "MicroDON propose l'arrondi sur salaire et en caisse au profit d'associations"
+    p = clf.classify(text)
+    assert isinstance(p, Prediction)
+    assert p.category in IDS and p.runner_up.category in IDS and p.runner_up.category != p.category
+    assert p.confidence >= p.runner_up.confidence
+    assert sum(p.scores.values()) == pytest.approx(1, abs=1e-3)
+    assert p.explanation.decided_by in DECIDED_BY
+    assert {h.id for h in p.explanation.rules} >= {"embedded-giving"}
+    # Each rule quotes the exact span of the text it matched first.
+    assert all(h.match in text for h in p.explanation.rules)
+    assert "MicroDON" in [h.match for h in p.explanation.rules]
+    assert p.lang == "fr" and p.name == load_taxonomy().get(p.category).name_fr
+
+
+def test_terms_explain_the_choice_against_the_runner_up(clf):
+    p = clf.classify("Application mobile contre le gaspillage alimentaire pour les particuliers")
+    weights = [t.weight for t in p.explanation.terms]
+    assert any(w > 0 for w in weights)
+    # Positive weights first (largest first), then negative ones.
+    pos = [w for w in weights if w > 0]
+    assert pos == sorted(pos, key=abs, reverse=True)
+
+
+def test_uninformative_text_is_uncertain_not_an_error(clf):
+    p = clf.classify("hello")
+    assert p.uncertain
+    assert p.explanation.decided_by == "no_evidence"
+
+
+def test_lang_option_changes_names(clf):
+    text = "Plateforme de collecte de dons pour les associations"
+    assert clf.classify(text, lang="en").name == load_taxonomy().get("ess_tech_solutions").name_en
+
+
+def test_threshold_override(clf):
+    text = "Plateforme de collecte de dons pour les associations"
+    assert clf.classify(text, threshold=1.0).uncertain
+    assert not clf.classify(text, threshold=0.0).uncertain
+
+
+def test_classify_many_keeps_order_and_matches_classify(clf):
+    texts = ["Fonds d'impact qui investit dans des start-up", "hello", "Club de football amateur"] * 3
+    many = clf.classify_many(texts)
+    assert [p.category for p in many] == [clf.classify(t).category for t in texts]
+
+
+def test_classify_many_returns_errors_in_place_when_asked(clf):
+    out = clf.classify_many(["", "Plateforme de dons", "1234"], errors="return")
+    assert isinstance(out[0], InputError) and isinstance(out[2], InputError)
+    assert isinstance(out[1], Prediction)
+    with pytest.raises(InputError, match="empty"):
+        clf.classify_many(["ok text", "  "])
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [("", "empty"), ("   \n", "empty"), ("1234 !!!", "no letters"), ("a" * 200_001, "too long")],
+)
+def test_bad_texts_raise_input_error(clf, bad, message):
+    with pytest.raises(InputError, match=message):
+        clf.classify(bad)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_unicode_gives_a_valid_answer_or_a_clear_error(clf, s):
+    try:
+        p = clf.classify(s)
+    except InputError as e:
+        assert str(e)
+    else:
+        assert p.category in IDS and 0 <= p.confidence <= 1
+
+
+def test_default_load_uses_the_shipped_model():
+    assert Classifier.load().bundle.path.name == "default"
