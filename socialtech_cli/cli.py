@@ -188,5 +188,167 @@ def categories(
         out.print(categories_table(taxonomy, lang))
 
 
+@app.command()
+@handle_errors
+def batch(
+    input: Annotated[
+        str, typer.Argument(help="CSV/TSV, JSON Lines or text file (one description a line); '-' for stdin.")
+    ],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Output file (.csv, .tsv or .jsonl); '-' for stdout.")
+    ] = "-",
+    text_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--text-column",
+            "-t",
+            help="Column holding the description; repeat to join several (name + description).",
+            show_default=False,
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="Column identifying each row (checked to exist; kept as is).",
+            show_default=False,
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (default: sniffed).", show_default=False)
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="Input encoding (default: UTF-8, with or without BOM, else cp1252).", show_default=False
+        ),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            help="csv, tsv, jsonl or txt (default: from the extension, else sniffed).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Output format: csv, tsv or jsonl (default: from the output's extension).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    no_explain: Annotated[
+        bool, typer.Option("--no-explain", help="Leave the explanation column empty (faster).")
+    ] = False,
+    only_uncertain: Annotated[
+        bool, typer.Option("--only-uncertain", help="Write only rows to review: uncertain or in error.")
+    ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Abstention threshold (default: the model's).", min=0.0, max=1.0, show_default=False
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    lang: LangOpt = None,
+    model: ModelOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stderr.")] = False,
+) -> None:
+    """Label every row of a file: all input columns kept, in order, plus the label columns.
+
+    Exit codes: 0 every row labelled; 4 done, but some rows could not be classified (see their
+    `error` column); 1 nothing written (bad input, output exists, model error); 2 usage error;
+    130 interrupted (no output written).
+    """
+    from . import batch as b
+    from .classify import Classifier
+
+    lang = check_lang(lang)
+    for name, value, allowed in (
+        ("--format", fmt, ("csv", "tsv", "jsonl")),
+        ("--input-format", input_format, b.FORMATS),
+    ):
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
+    if delimiter is not None and len(delimiter.encode("unicode_escape").decode("unicode_escape")) != 1:
+        delimiter = delimiter.encode().decode("unicode_escape")
+        if len(delimiter) != 1:
+            raise typer.BadParameter("must be one character", param_hint="--delimiter")
+    clf = Classifier.load(model)
+    source = b.open_source(input, input_format, delimiter, encoding)
+    columns, guessed = b.pick_text_columns(source.columns, text_column)
+    if id_column is not None and source.fmt != "txt" and id_column not in source.columns:
+        raise SocialtechError(f"no column {id_column!r}; the columns are: {', '.join(source.columns)}")
+    if guessed and not quiet:
+        err.print(f"[dim]text column: {', '.join(columns)} (choose with --text-column)[/]")
+    # One language for the `name` column of the whole file (a per-row guess would mix them).
+    options = b.Options(columns, id_column, not no_explain, only_uncertain, threshold, lang or "en")
+    show = not quiet and err.is_terminal
+    summary = _run_with_progress(b, clf, source, output, options, fmt, force, input, jobs, show)
+    if json_out:
+        err.print_json(data=_summary_dict(summary))
+    elif not quiet:
+        from .render import batch_summary
+
+        err.print(batch_summary(summary))
+    if summary.errors:
+        raise typer.Exit(4)
+
+
+def _run_with_progress(
+    b: Any,
+    clf: Any,
+    source: Any,
+    output: str,
+    options: Any,
+    fmt: str | None,
+    force: bool,
+    input: str,
+    jobs: int,
+    show: bool,
+) -> Any:
+    if not show:
+        return b.run(clf, source, output, options, fmt, force, input, jobs)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]labelling"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("label", total=source.size, rows=0, rate=0.0)
+        start = __import__("time").perf_counter()
+
+        def progress(rows: int, nbytes: int) -> None:
+            elapsed = max(__import__("time").perf_counter() - start, 1e-9)
+            bar.update(task, completed=nbytes, rows=rows, rate=rows / elapsed)
+
+        return b.run(clf, source, output, options, fmt, force, input, jobs, progress)
+
+
+def _summary_dict(s: Any) -> dict[str, Any]:
+    return {
+        "rows": s.rows,
+        "written": s.written,
+        "errors": s.errors,
+        "uncertain": s.uncertain,
+        "ragged_rows": s.ragged,
+        "per_category": dict(s.per_category),
+        "seconds": round(s.seconds, 3),
+        "rows_per_second": round(s.rows / s.seconds) if s.seconds else None,
+        "text_columns": s.text_columns,
+        "output": s.output,
+    }
+
+
 def main() -> None:
     app()

@@ -139,3 +139,21 @@ def categories_json(taxonomy: Taxonomy) -> list[dict[str, Any]]:
         }
         for c in taxonomy.categories
     ]
+
+
+def batch_summary(s: Any) -> Table:
+    table = Table(
+        title=f"{s.rows:,} rows in {s.seconds:.1f} s ({s.rows / max(s.seconds, 1e-9):,.0f} rows/s)",
+        title_justify="left",
+    )
+    table.add_column("category", style="cyan")
+    table.add_column("rows", justify="right")
+    for cat, n in s.per_category.most_common():
+        table.add_row(cat, f"{n:,}")
+    table.add_row("[yellow]uncertain (of the above)", f"[yellow]{s.uncertain:,}")
+    table.add_row("[red]errors", f"[red]{s.errors:,}")
+    if s.ragged:
+        table.add_row("[dim]ragged rows (kept, padded or merged)", f"[dim]{s.ragged:,}")
+    if s.written != s.rows:
+        table.add_row("written (--only-uncertain)", f"{s.written:,}")
+    return table

@@ -77,11 +77,12 @@ class RuleSet:
                     fired[ri] = (ri, pos, end)
         return list(fired.values())
 
-    def hits(self, text: str, toks: Sequence[str] | None = None) -> list[RuleHit]:
+    def hits(
+        self, text: str, toks: Sequence[str] | None = None, found: list[tuple[int, int, int]] | None = None
+    ) -> list[RuleHit]:
         """The rules that fire on a text, each with the exact phrase of the text it matched."""
-        if toks is None:
-            toks = tokens(text)
-        found = self.match_tokens(toks)
+        if found is None:
+            found = self.match_tokens(tokens(text) if toks is None else toks)
         if not found:
             return []
         prepared = _prepare(text)
@@ -93,11 +94,13 @@ class RuleSet:
             out.append(RuleHit(rule.id, rule.category, rule.weight, quote))
         return out
 
-    def scores(self, toks: Sequence[str], categories: Sequence[str]) -> list[float]:
+    def scores(
+        self, toks: Sequence[str], categories: Sequence[str], found: list[tuple[int, int, int]] | None = None
+    ) -> list[float]:
         """Summed weight of the rules that fire, per category (in the order given)."""
         pos = {c: i for i, c in enumerate(categories)}
         out = [0.0] * len(categories)
-        for ri, _, _ in self.match_tokens(toks):
+        for ri, _, _ in self.match_tokens(toks) if found is None else found:
             rule = self.rules[ri]
             out[pos[rule.category]] += rule.weight
         return out

@@ -66,9 +66,10 @@ def test_terms_explain_the_choice_against_the_runner_up(clf):
 
 
 def test_uninformative_text_is_uncertain_not_an_error(clf):
-    p = clf.classify("hello")
-    assert p.uncertain
-    assert p.explanation.decided_by == "no_evidence"
+    assert clf.classify("hello").uncertain
+    p = clf.classify("zzyzx qwertyuiop")
+    assert p.uncertain and p.explanation.decided_by == "no_evidence"
+    assert p.explanation.terms == [] and p.explanation.rules == []
 
 
 def test_lang_option_changes_names(clf):

@@ -15,7 +15,7 @@ def loaded():
 
 
 def test_curated_examples_have_no_failing_problem(loaded):
-    examples, problems = loaded
+    _examples, problems = loaded
     assert [p for p in problems if p.level == "fail"] == []
 
 
