@@ -209,6 +209,17 @@ class Classifier:
         rules = load_rules(model_dir / RULES_FILE, taxonomy)
         return cls(bundle, rules, taxonomy)
 
+    def warnings(self) -> list[str]:
+        """Non-fatal doubts about the loaded model (a model from another socialtech version)."""
+        from . import __version__
+
+        trained = self.bundle.meta.get("versions", {}).get("socialtech")
+        if trained and trained != __version__:
+            return [
+                f"this model was trained with socialtech {trained}; this is {__version__}: retrain if results look off"
+            ]
+        return []
+
     # -- raw scoring, shared by classify_many, evaluation and training ---------------------------
 
     def score_tokens(self, token_lists: Sequence[list[str]]) -> Scored:

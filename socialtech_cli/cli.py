@@ -108,6 +108,15 @@ def _root(
     pass
 
 
+def load_classifier(model: Path | None) -> Any:
+    from .classify import Classifier
+
+    clf = Classifier.load(model)
+    for w in clf.warnings():
+        err.print(f"[yellow]warning:[/] {w}")
+    return clf
+
+
 def read_text_input(text: str | None, file: Path | None) -> str:
     """The text to classify, from the argument, '-' (stdin) or --file."""
     from .classify import MAX_CHARS
@@ -155,11 +164,9 @@ def classify(
 
     Exit codes: 0 classified (even if flagged uncertain), 1 bad input or model, 2 usage error.
     """
-    from .classify import Classifier
-
     lang = check_lang(lang)
     value = read_text_input(text, file)
-    clf = Classifier.load(model)
+    clf = load_classifier(model)
     pred = clf.classify(value, lang=lang, threshold=threshold)
     if json_out:
         from .render import to_json
@@ -265,7 +272,6 @@ def batch(
     130 interrupted (no output written).
     """
     from . import batch as b
-    from .classify import Classifier
 
     lang = check_lang(lang)
     for name, value, allowed in (
@@ -278,7 +284,7 @@ def batch(
         delimiter = delimiter.encode().decode("unicode_escape")
         if len(delimiter) != 1:
             raise typer.BadParameter("must be one character", param_hint="--delimiter")
-    clf = Classifier.load(model)
+    clf = load_classifier(model)
     source = b.open_source(input, input_format, delimiter, encoding)
     columns, guessed = b.pick_text_columns(source.columns, text_column)
     if id_column is not None and source.fmt != "txt" and id_column not in source.columns:
@@ -348,6 +354,288 @@ def _summary_dict(s: Any) -> dict[str, Any]:
         "text_columns": s.text_columns,
         "output": s.output,
     }
+
+
+# -- curation: validate, train, evaluate, review, rules audit, model ----------------------------------
+
+DataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Curated CSV (id,text,label,lang,source); repeat to merge, later files win. Default: the shipped examples.",
+        show_default=False,
+    ),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Rules file (default: the shipped data/rules.toml).", show_default=False),
+]
+
+
+def _data_files(data: list[Path] | None) -> list[Path]:
+    from . import paths
+
+    return list(data) if data else [paths.examples_path()]
+
+
+def _rules_file(rules: Path | None) -> Path:
+    from . import paths
+
+    return rules or paths.rules_path()
+
+
+@app.command()
+@handle_errors
+def validate(
+    data: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Curated CSV files (default: the shipped examples).", show_default=False),
+    ] = None,
+    rules: RulesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check curated data and rules; report every problem at once. Exit 1 on any failure."""
+    from .curate import validate as run_validate
+    from .taxonomy import load_taxonomy
+
+    report = run_validate(_data_files(data), _rules_file(rules), load_taxonomy())
+    if json_out:
+        print(to_json_str(report.to_dict()))
+    else:
+        from .render import validation_report
+
+        out.print(validation_report(report))
+    if report.status == "fail":
+        raise typer.Exit(1)
+
+
+def to_json_str(obj: Any) -> str:
+    from .render import to_json
+
+    return to_json(obj)
+
+
+@app.command()
+@handle_errors
+def train(
+    data: DataOpt = None,
+    rules: RulesOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Model directory to write (default: your user model directory, which classify and batch then use).",
+            show_default=False,
+        ),
+    ] = None,
+    folds: Annotated[
+        int, typer.Option(help="Cross-validation folds (grouped by organisation).", min=2, max=20)
+    ] = 5,
+    target_precision: Annotated[
+        float,
+        typer.Option(
+            help="Abstain below the confidence that keeps this precision on auto-labelled rows.",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.9,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel cross-validation fits.", min=1)] = 2,
+    json_out: JsonOpt = False,
+) -> None:
+    """Validate, cross-validate, fit and save a model (atomically: a failed run keeps the old one)."""
+    from . import paths
+    from .taxonomy import load_taxonomy
+    from .train import train as run_train
+
+    target = out_dir or paths.user_model_dir()
+    with err.status("validating, cross-validating and fitting…") if err.is_terminal else _nullcontext():
+        result = run_train(
+            _data_files(data), _rules_file(rules), load_taxonomy(), target, folds, target_precision, jobs
+        )
+    for p in result.problems:
+        err.print(f"[yellow]warning:[/] {p.where() + ': ' if p.where() else ''}{p.message}")
+    if json_out:
+        print(to_json_str({"model": str(target), **result.meta}))
+    else:
+        from .render import train_report
+
+        out.print(train_report(result.meta, str(target)))
+
+
+def _nullcontext() -> Any:
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    data: DataOpt = None,
+    model: ModelOpt = None,
+    learning_curve: Annotated[
+        bool,
+        typer.Option(
+            "--learning-curve", help="Also show per-category F1 when training on 25/50/75/100 % of the data."
+        ),
+    ] = False,
+    rules: RulesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Score a model on labelled data: accuracy, per-class P/R/F1, confusion, per language,
+    rules alone vs model alone vs combined, and the worst errors with their explanations."""
+    from .curate import evaluate as run_evaluate
+    from .curate import learning_curve as run_curve
+
+    clf = load_classifier(model)
+    files = _data_files(data)
+    ev = run_evaluate(clf, files)
+    if learning_curve:
+        ev.learning_curve = run_curve(files, _rules_file(rules), clf.taxonomy)
+    if json_out:
+        print(to_json_str(ev.to_dict()))
+    else:
+        from .render import evaluation_report
+
+        out.print(evaluation_report(ev))
+
+
+@app.command()
+@handle_errors
+def review(
+    batch_output: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A `socialtech batch` CSV output to review (default: the curated data).", show_default=False
+        ),
+    ] = None,
+    data: DataOpt = None,
+    rules: RulesOpt = None,
+    model: ModelOpt = None,
+    corrections: Annotated[
+        Path, typer.Option("--corrections", "-c", help="CSV the decisions are appended to.")
+    ] = Path("corrections.csv"),
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", help="Write the ranked list to this CSV instead of reviewing.", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Review at most this many rows.", min=1)] = 50,
+    text_column: Annotated[
+        list[str] | None,
+        typer.Option("--text-column", "-t", help="Text column(s) of the batch output.", show_default=False),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Id column of the batch output.", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --export file if it exists.")] = False,
+) -> None:
+    """Rank rows to check by doubt (likely mislabels, or uncertain batch rows) and review them:
+    one keystroke per row — a: accept, 1-6: choose that category, s: skip, q: quit. Each decision
+    is appended at once to the corrections CSV; train on it with `socialtech train --data
+    data/examples.csv --data corrections.csv`."""
+    from . import curate
+    from .taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    if batch_output is not None:
+        items = curate.review_batch_output(batch_output, load_classifier(model), text_column, id_column)
+    else:
+        with err.status("cross-validating to find doubtful labels…") if err.is_terminal else _nullcontext():
+            items = curate.review_curated(_data_files(data), _rules_file(rules), taxonomy)
+    if export is not None:
+        curate.export_review(items, export, force)
+        err.print(f"{len(items)} rows ranked by doubt written to {export}")
+        return
+    if not items:
+        err.print("nothing to review")
+        return
+    _review_loop(items[:limit], taxonomy, corrections)
+
+
+def _review_loop(items: list[Any], taxonomy: Any, corrections: Path) -> None:
+    from . import curate
+    from .render import review_card
+
+    ids = list(taxonomy.ids)
+    keys = {str(i + 1): c for i, c in enumerate(ids)}
+    interactive = sys.stdin.isatty()
+    done = 0
+    for n, item in enumerate(items, 1):
+        out.print(review_card(item, n, len(items), ids))
+        while True:
+            if interactive:
+                key = typer.getchar()
+            else:
+                line = sys.stdin.readline()
+                key = "q" if not line else line.strip()[:1]
+            key = key.lower()
+            if key in ("a", "s", "q") or key in keys:
+                break
+            out.print("[dim]a accept · 1-6 category · s skip · q quit[/]")
+        if key == "q":
+            break
+        if key == "s":
+            continue
+        label = item.label if key == "a" else keys[key]
+        curate.append_correction(corrections, item, label, "accepted" if label == item.label else "corrected")
+        done += 1
+    err.print(f"{done} decision(s) appended to {corrections}")
+
+
+rules_app = typer.Typer(help="Inspect the keyword rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("audit")
+@handle_errors
+def rules_audit(data: DataOpt = None, rules: RulesOpt = None, json_out: JsonOpt = False) -> None:
+    """For each rule: how many curated examples it fires on, its precision against their labels,
+    and its conflicts with labels and with rules of other categories."""
+    from .curate import audit_rules
+    from .rules import load_rules
+    from .taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    rows = audit_rules(load_rules(_rules_file(rules), taxonomy), _data_files(data), taxonomy)
+    if json_out:
+        print(to_json_str(rows))
+    else:
+        from .render import audit_table
+
+        out.print(audit_table(rows))
+
+
+@app.command("model")
+@handle_errors
+def model_info(model: ModelOpt = None, json_out: JsonOpt = False) -> None:
+    """Say which model is in use, why, and what it was trained on."""
+    from . import paths
+    from .model import read_meta
+
+    path, why = paths.resolve_model_dir(model)
+    clf = load_classifier(model)
+    meta = read_meta(path)
+    info = {
+        "path": str(path),
+        "chosen_by": why,
+        "created": meta.get("created"),
+        "labels": meta.get("labels"),
+        "examples": meta.get("data", {}).get("examples"),
+        "data_sha256": meta.get("data", {}).get("sha256"),
+        "threshold": clf.threshold,
+        "alpha": clf.alpha,
+        "cv_macro_f1": meta.get("metrics", {}).get("cv", {}).get("combined", {}).get("macro_f1"),
+        "versions": meta.get("versions"),
+    }
+    if json_out:
+        print(to_json_str(info))
+    else:
+        for k, v in info.items():
+            out.print(f"[bold]{k}[/]: {v}")
 
 
 def main() -> None:

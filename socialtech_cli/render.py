@@ -157,3 +157,164 @@ def batch_summary(s: Any) -> Table:
     if s.written != s.rows:
         table.add_row("written (--only-uncertain)", f"{s.written:,}")
     return table
+
+
+_STATUS = {"pass": "[bold green]PASS", "warn": "[bold yellow]WARN", "fail": "[bold red]FAIL"}
+
+
+def validation_report(report: Any) -> Group:
+    parts: list[Any] = []
+    if report.problems:
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("level")
+        table.add_column("where", style="cyan", overflow="fold")
+        table.add_column("problem", overflow="fold")
+        for p in report.problems:
+            colour = "red" if p.level == "fail" else "yellow"
+            table.add_row(f"[{colour}]{p.level}", p.where(), p.message)
+        parts.append(table)
+    fails = sum(p.level == "fail" for p in report.problems)
+    warns = sum(p.level == "warn" for p in report.problems)
+    parts.append(
+        Text.from_markup(
+            f"{_STATUS[report.status]}[/]  {report.examples} examples · {fails} failure(s) · {warns} warning(s)"
+        )
+    )
+    return Group(*parts)
+
+
+def _metrics_table(cv: dict[str, Any], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for col in ("accuracy", "macro-F1", "macro-F1 fr", "macro-F1 en"):
+        table.add_column(col, justify="right")
+    for name, label in (("rules", "rules alone"), ("model", "model alone"), ("combined", "combined")):
+        m = cv[name]
+        table.add_row(
+            label,
+            f"{m['accuracy']:.3f}",
+            f"{m['macro_f1']:.3f}",
+            f"{m['by_lang'].get('fr', {}).get('macro_f1', 0):.3f}",
+            f"{m['by_lang'].get('en', {}).get('macro_f1', 0):.3f}",
+            style="bold" if name == "combined" else None,
+        )
+    return table
+
+
+def _per_class_table(m: dict[str, Any]) -> Table:
+    table = Table(title="combined, per category", title_justify="left")
+    table.add_column("category", style="cyan")
+    for col in ("precision", "recall", "F1", "n"):
+        table.add_column(col, justify="right")
+    for c, v in m["per_class"].items():
+        table.add_row(c, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["support"]))
+    return table
+
+
+def _confusion_table(conf: dict[str, Any]) -> Table:
+    labels = conf["labels"]
+    short = [c.split("_")[0][:4] + "_" + c.split("_")[-1][:5] for c in labels]
+    table = Table(title="confusion (rows: true label, columns: predicted)", title_justify="left")
+    table.add_column("", style="cyan")
+    for s in short:
+        table.add_column(s, justify="right")
+    for label, row in zip(labels, conf["matrix"], strict=True):
+        cells = [
+            f"[bold green]{v}" if i == labels.index(label) else (f"[red]{v}" if v else "·")
+            for i, v in enumerate(row)
+        ]
+        table.add_row(label, *cells)
+    return table
+
+
+def train_report(meta: dict[str, Any], where: str) -> Group:
+    cv = meta["metrics"]["cv"]
+    d = meta["decision"]
+    head = Text.from_markup(
+        f"[bold green]model written[/] to {where}\n"
+        f"{meta['data']['examples']} examples · C={meta['classifier']['C']:g} · rule weight α={d['alpha']:g} · "
+        f"threshold {d['threshold']:.3f}: {d['cv_auto_labelled_share']:.0%} of rows auto-labelled at "
+        f"{d['cv_precision_at_threshold']:.1%} precision (target {d['target_precision']:.0%})"
+    )
+    return Group(
+        head,
+        _metrics_table(cv, f"{cv['folds']}-fold cross-validation, grouped by organisation"),
+        _per_class_table(cv["combined"]),
+        _confusion_table(cv["confusion"]),
+    )
+
+
+def evaluation_report(ev: Any) -> Group:
+    m = ev.metrics
+    parts: list[Any] = [
+        Text(f"model {ev.model} on {', '.join(ev.data)}"),
+        _metrics_table(m, "evaluation"),
+        _per_class_table(m["combined"]),
+        _confusion_table(m["confusion"]),
+        Text.from_markup(
+            f"abstention: threshold {m['abstention']['threshold']:.3f}, "
+            f"{m['abstention']['auto_labelled_share']:.0%} auto-labelled at {m['abstention']['precision_auto']:.1%} precision"
+        ),
+    ]
+    if ev.worst:
+        table = Table(title="worst errors (most confident first)", title_justify="left", show_lines=True)
+        table.add_column("text", overflow="fold", ratio=3)
+        table.add_column("label → predicted", style="cyan", ratio=1)
+        table.add_column("why", overflow="fold", ratio=2)
+        for e in ev.worst:
+            why = f"words: {', '.join(e.words) or '-'}" + (
+                f"; rules: {', '.join(e.rules)}" if e.rules else ""
+            )
+            table.add_row(e.text, f"{e.label} → [red]{e.predicted}[/] ({e.confidence:.0%})", why)
+        parts.append(table)
+    if ev.learning_curve:
+        lc = ev.learning_curve
+        table = Table(
+            title="learning curve: out-of-fold F1 by share of the training data", title_justify="left"
+        )
+        table.add_column("category", style="cyan")
+        for f in lc["fractions"]:
+            table.add_column(f"{f:.0%}", justify="right")
+        for c, vals in lc["per_class_f1"].items():
+            table.add_row(c, *(f"{v:.3f}" for v in vals))
+        table.add_row("[bold]macro-F1", *(f"[bold]{v:.3f}" for v in lc["macro_f1"]))
+        parts.append(table)
+    return Group(*parts)
+
+
+def review_card(item: Any, n: int, total: int, ids: list[str]) -> Panel:
+    body = Text()
+    body.append(item.text + "\n\n")
+    body.append("label: ", style="bold")
+    body.append(item.label or "-", style="cyan")
+    body.append("   model suggests: ", style="bold")
+    body.append(f"{item.suggestion} ({item.confidence:.0%})\n", style="magenta")
+    body.append("why in doubt: ", style="bold")
+    body.append("; ".join(item.reasons) + "\n\n")
+    body.append(
+        "a accept   " + "   ".join(f"{i + 1} {c}" for i, c in enumerate(ids)) + "   s skip   q quit",
+        style="dim",
+    )
+    return Panel(body, title=f"{n}/{total}  {item.id}", title_align="left")
+
+
+def audit_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="keyword rules on the curated examples", title_justify="left")
+    table.add_column("rule", style="cyan")
+    table.add_column("category")
+    table.add_column("fires", justify="right")
+    table.add_column("precision", justify="right")
+    table.add_column("wrong labels", overflow="fold")
+    table.add_column("conflicting rules", overflow="fold")
+    for r in rows:
+        p = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+        colour = "red" if r["precision"] is not None and r["precision"] < 0.6 else "green"
+        table.add_row(
+            r["id"],
+            r["category"],
+            str(r["fires"]),
+            f"[{colour}]{p}",
+            ", ".join(f"{k} {v}" for k, v in r["wrong_labels"].items()),
+            ", ".join(f"{k} {v}" for k, v in r["conflicting_rules"].items()),
+        )
+    return table
