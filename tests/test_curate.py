@@ -5,7 +5,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from socialtech_cli import paths
@@ -17,6 +16,11 @@ from socialtech_cli.taxonomy import load_taxonomy
 
 runner = CliRunner()
 HEADER = "id,text,label,lang,source\n"
+
+
+def read_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def run(*args, input=None):
@@ -81,7 +85,9 @@ def test_validate_missing_columns_and_bad_rules(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,description\n1,x\n", encoding="utf-8")
     rules = tmp_path / "rules.toml"
-    rules.write_text('[[rule]]\nid = "r"\ncategory = "nope"\nweight = 1\nrationale = "x"\nphrases_fr = ["a*"]\n')
+    rules.write_text(
+        '[[rule]]\nid = "r"\ncategory = "nope"\nweight = 1\nrationale = "x"\nphrases_fr = ["a*"]\n'
+    )
     r = run("validate", bad, "--rules", rules, "--json")
     assert r.exit_code == 1
     text = r.stdout
@@ -92,8 +98,12 @@ def test_validate_missing_columns_and_bad_rules(tmp_path):
 def test_validate_near_duplicates_across_labels_and_language_balance(tmp_path):
     data = small_data(tmp_path)
     with open(data, "a", encoding="utf-8") as f:
-        f.write("x1,Logiciel de gestion des adhérents pour les clubs sportifs amateurs,ess_tech_solutions,fr,typical\n")
-        f.write("x2,Logiciel de gestion des adhérents pour les clubs sportifs amateurs !,out_of_scope,fr,typical\n")
+        f.write(
+            "x1,Logiciel de gestion des adhérents pour les clubs sportifs amateurs,ess_tech_solutions,fr,typical\n"
+        )
+        f.write(
+            "x2,Logiciel de gestion des adhérents pour les clubs sportifs amateurs !,out_of_scope,fr,typical\n"
+        )
     r = run("validate", data, "--json")
     problems = json.loads(r.stdout)["problems"]
     assert any("near-duplicate" in p["message"] for p in problems)
@@ -184,9 +194,15 @@ def test_learning_curve(tmp_path):
 
 
 def test_doubt_reasons_flag_what_they_should():
-    found = {f.__name__: f(label="a", pred="b", conf=0.9, margin=0.05, rule_cats={"c"}, other_labels={"d"}) for f in DOUBT_REASONS}
+    found = {
+        f.__name__: f(label="a", pred="b", conf=0.9, margin=0.05, rule_cats={"c"}, other_labels={"d"})
+        for f in DOUBT_REASONS
+    }
     assert all(found.values())
-    calm = {f.__name__: f(label="a", pred="a", conf=0.9, margin=0.5, rule_cats={"a"}, other_labels=set()) for f in DOUBT_REASONS}
+    calm = {
+        f.__name__: f(label="a", pred="a", conf=0.9, margin=0.5, rule_cats={"a"}, other_labels=set())
+        for f in DOUBT_REASONS
+    }
     assert not any(calm.values())
 
 
@@ -194,7 +210,7 @@ def test_review_export_ranks_curated_rows(tmp_path):
     out = tmp_path / "ranked.csv"
     r = run("review", "--data", small_data(tmp_path), "--export", out)
     assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = read_rows(out)
     assert rows and all(r["reasons"] for r in rows)
     doubts = [float(r["doubt"]) for r in rows]
     assert doubts == sorted(doubts, reverse=True)
@@ -203,7 +219,9 @@ def test_review_export_ranks_curated_rows(tmp_path):
 def test_end_to_end_batch_review_train_reclassifies_the_corrected_row(tmp_path):
     text = "Zorblatt Quimperlé, société fondée par Zorblatt, reverse 1 % de son capital à Zorblatt"
     src = tmp_path / "orgs.csv"
-    src.write_text(f"id,description\nz1,{text}\nz2,Plateforme de dons en ligne pour les associations\n", encoding="utf-8")
+    src.write_text(
+        f"id,description\nz1,{text}\nz2,Plateforme de dons en ligne pour les associations\n", encoding="utf-8"
+    )
     labelled = tmp_path / "labelled.csv"
     r = run("batch", src, "-o", labelled, "--id-column", "id", "-q", "--threshold", "0.999")
     assert r.exit_code == 0, r.output
@@ -213,7 +231,7 @@ def test_end_to_end_batch_review_train_reclassifies_the_corrected_row(tmp_path):
     # Scripted keystrokes: correct the first row to tech_philanthropy, skip the second.
     r = run("review", labelled, "--id-column", "id", "--corrections", corrections, input=f"{key}\ns\n")
     assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(open(corrections, encoding="utf-8")))
+    rows = read_rows(corrections)
     assert len(rows) == 1
     assert rows[0]["id"] == "z1" and rows[0]["label"] == "tech_philanthropy"
     assert rows[0]["reviewed"] in ("corrected", "accepted") and rows[0]["date"]
@@ -231,7 +249,7 @@ def test_review_quits_cleanly_and_keeps_earlier_decisions(tmp_path):
     corrections = tmp_path / "c.csv"
     r = run("review", labelled, "--corrections", corrections, input="a\nq\n")
     assert r.exit_code == 0
-    assert len(list(csv.DictReader(open(corrections, encoding="utf-8")))) == 1
+    assert len(read_rows(corrections)) == 1
 
 
 def test_rules_audit_json():
@@ -251,11 +269,8 @@ def test_model_command_reports_the_shipped_model():
 
 
 def test_version_mismatch_warns(model_copy):
-    import hashlib
-
     meta = json.loads((model_copy / META_FILE).read_text())
     meta["versions"]["socialtech"] = "0.0.1"
     (model_copy / META_FILE).write_text(json.dumps(meta))
     r = run("classify", "--model", model_copy, "Plateforme de dons")
     assert r.exit_code == 0 and "trained with socialtech 0.0.1" in r.stderr
-    del hashlib
