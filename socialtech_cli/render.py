@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .classify import Prediction
-from .taxonomy import Taxonomy
+if TYPE_CHECKING:
+    from .classify import Prediction
+    from .taxonomy import Taxonomy
 
 _LABELS = {
     "en": {
