@@ -24,7 +24,9 @@ def main() -> None:
             r for r in hold if r["source"] == "typical" or r["source"].casefold() not in seen
         ],
     }
-    print("| set | rows | accuracy | macro-F1 | macro-F1 fr | macro-F1 en |\n| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| set | rows | accuracy | macro-F1 | macro-F1 fr | macro-F1 en |\n| --- | --- | --- | --- | --- | --- |"
+    )
     for name, rows in subsets.items():
         preds = [p.category for p in clf.classify_many([r["text"] for r in rows])]
         cells = [metrics([r["label"] for r in rows], preds, clf.classes)]

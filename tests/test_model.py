@@ -41,7 +41,7 @@ def test_shipped_model_matches_data_dir():
         meta = load_bundle(model).meta
         assert meta["data"]["sha256"] == data_hash([data / "examples.csv", data / "rules.toml"]), (
             "models/default is stale: run `socialtech train --data data/examples.csv "
-            "--rules data/rules.toml --out models/default --force`"
+            "--rules data/rules.toml --out models/default`"
         )
         assert (model / "rules.toml").read_bytes() == (data / "rules.toml").read_bytes()
 
