@@ -15,7 +15,7 @@ from typing import Any
 from . import text
 from .classify import Classifier, Prediction
 from .errors import DataError, InputError, SocialtechError
-from .examples import Example, Problem, dataset_problems, load, near_duplicates
+from .examples import Example, Problem, dataset_problems, load, near_duplicates, raise_on_failures
 from .rules import RuleSet, load_rules
 from .taxonomy import Taxonomy
 
@@ -96,11 +96,7 @@ def evaluate(clf: Classifier, files: Sequence[Path], n_worst: int = 10) -> Evalu
     from .train import evaluate_arrays
 
     examples, problems = load(files, clf.taxonomy)
-    fails = [p for p in problems if p.level == "fail"]
-    if fails:
-        raise DataError(
-            f"{fails[0].message} (run `socialtech validate`)", path=fails[0].file, row=fails[0].row
-        )
+    raise_on_failures(problems)
     examples = [e for e in examples if e.label in clf.classes]
     if not examples:
         raise DataError("no labelled example with a category of this model", path=str(files[0]))
@@ -266,11 +262,7 @@ def review_curated(
     from .train import C_GRID, folds_for, oof_proba, rule_matrix
 
     examples, problems = load(files, taxonomy)
-    fails = [p for p in problems if p.level == "fail"]
-    if fails:
-        raise DataError(
-            f"{fails[0].message} (run `socialtech validate`)", path=fails[0].file, row=fails[0].row
-        )
+    raise_on_failures(problems)
     rules = load_rules(rules_path, taxonomy)
     classes = [c for c in taxonomy.ids if any(e.label == c for e in examples)]
     model_p = oof_proba(examples, classes, C_GRID[len(C_GRID) // 2], folds_for(examples, n_folds))

@@ -135,6 +135,19 @@ def load(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[Example], list
     return list(by_key.values()), problems
 
 
+def raise_on_failures(problems: Sequence[Problem]) -> None:
+    """Stop with the first failing problem (and how many there are) before any training."""
+    fails = [p for p in problems if p.level == "fail"]
+    if fails:
+        first = fails[0]
+        raise DataError(
+            f"{len(fails)} problem(s) in the curated data, first: {first.message} "
+            "(run `socialtech validate` for the full list)",
+            path=first.file or None,
+            row=first.row,
+        )
+
+
 def _row_problems(ex: Example, taxonomy: Taxonomy) -> list[Problem]:
     out = []
     if not ex.id:

@@ -32,6 +32,7 @@ _LABELS = {
         "id": "id",
         "name": "name",
         "examples": "article examples",
+        "matched": "matched",
     },
     "fr": {
         "family": "Famille",
@@ -49,6 +50,7 @@ _LABELS = {
         "id": "id",
         "name": "nom",
         "examples": "exemples de l'article",
+        "matched": "a reconnu",
     },
 }
 
@@ -89,7 +91,7 @@ def prediction_panel(p: Prediction, taxonomy: Taxonomy) -> Panel:
             if i:
                 rules.append("\n")
             rules.append(h.id, style="cyan")
-            rules.append(f' matched "{h.match}" → {h.category} (+{h.weight:g})')
+            rules.append(f' {L["matched"]} "{h.match}" → {h.category} (+{h.weight:g})')
         grid.add_row(L["rules"], rules)
     else:
         grid.add_row(L["rules"], L["no_rules"])

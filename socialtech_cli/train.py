@@ -23,8 +23,8 @@ import numpy as np
 
 from . import __version__, text
 from .classify import combine
-from .errors import DataError, SocialtechError
-from .examples import Example, Problem, data_hash, dataset_problems, load
+from .errors import SocialtechError
+from .examples import Example, Problem, data_hash, dataset_problems, load, raise_on_failures
 from .model import (
     FORMAT,
     FORMAT_VERSION,
@@ -252,15 +252,7 @@ def train(
     """Validate, cross-validate, fit and save a model directory atomically."""
     rules = load_rules(rules_path, taxonomy)
     examples, problems = check_data(files, taxonomy)
-    fails = [p for p in problems if p.level == "fail"]
-    if fails:
-        first = fails[0]
-        raise DataError(
-            f"{len(fails)} problem(s) in the curated data, first: {first.message} "
-            "(run `socialtech validate` for the full list)",
-            path=first.file or None,
-            row=first.row,
-        )
+    raise_on_failures(problems)
     classes = [c for c in taxonomy.ids if any(e.label == c for e in examples)]
     y = [e.label for e in examples]
     folds = folds_for(examples, n_folds)
