@@ -40,8 +40,7 @@ class RunnerUp:
     confidence: float
 
 
-@dataclass(frozen=True)
-class TermWeight:
+class TermWeight(NamedTuple):
     term: str
     weight: float  # > 0 pushes to the chosen category, < 0 to the runner-up
 
@@ -70,8 +69,15 @@ class Prediction:
     threshold: float = field(default=0.0)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with probabilities and weights rounded to 4 decimals."""
         d = asdict(self)
-        d["explanation"]["rules"] = [h.to_dict() for h in self.explanation.rules]
+        d["confidence"] = round(self.confidence, 4)
+        d["runner_up"]["confidence"] = round(self.runner_up.confidence, 4)
+        d["scores"] = {c: round(p, 4) for c, p in self.scores.items()}
+        e = d["explanation"]
+        e["terms"] = [{"term": t.term, "weight": round(t.weight, 4)} for t in self.explanation.terms]
+        e["rules"] = [h.to_dict() for h in self.explanation.rules]
+        e["model"]["confidence"] = round(e["model"]["confidence"], 4)
         return d
 
 
@@ -188,6 +194,11 @@ class Classifier:
         self.classes = bundle.linear.classes
         self.threshold = bundle.threshold
         self.alpha = bundle.alpha
+        self._categories = {c.id: c for c in taxonomy.categories}
+        self._names = {lang: {c.id: c.name(lang) for c in taxonomy.categories} for lang in ("fr", "en")}
+        self._combination = tuple(
+            _SUMMARIES[lang]["combination"].format(a=f"{self.alpha:g}") for lang in ("en", "fr")
+        )
         unknown = [c for c in self.classes if c not in taxonomy.ids]
         if unknown:
             from .errors import ModelError
@@ -260,7 +271,9 @@ class Classifier:
         for j, v in x.items():
             row = linear.coef_row(j)
             contrib.append((linear.terms[j], v * (row[best] - row[second])))
-        contrib.sort(key=lambda p: -abs(p[1]))
+        contrib.sort(key=lambda p: -p[1])
+        pos = [p for p in contrib if p[1] >= MIN_TERM_WEIGHT][:N_TERMS]
+        neg = [p for p in reversed(contrib) if p[1] <= -MIN_TERM_WEIGHT][:N_TERMS]
         evidence = bool(x) or max(rule_row) > 0
         return self._prediction(
             value,
@@ -271,7 +284,7 @@ class Classifier:
             proba,
             order,
             evidence,
-            contrib,
+            pos + neg,
             self.threshold if threshold is None else threshold,
             lang,
         )
@@ -304,7 +317,7 @@ class Classifier:
         if good:
             raw_tokens, token_lists, s, order = self._score_good(values, good)
             t = self.threshold if threshold is None else threshold
-            contrib = self._contributions(s.x, order, by="magnitude") if explain else None
+            contrib = self._top_terms(s.x, order, N_TERMS, N_TERMS) if explain else None
             model_p, rules, proba, evidence = (
                 s.model_proba.tolist(),
                 s.rule_scores.tolist(),
@@ -354,11 +367,11 @@ class Classifier:
             return out  # type: ignore[return-value]
         raw_tokens, token_lists, s, order = self._score_good(values, good)
         t = self.threshold if threshold is None else threshold
-        words = self._contributions(s.x, order, by="positive", limit=n_words) if explain else None
+        words = self._top_terms(s.x, order, n_words, 0) if explain else None
         model_top = s.model_proba.argmax(axis=1).tolist()
         rules, evidence, order_l = s.rule_scores.tolist(), s.has_evidence.tolist(), order[:, :2].tolist()
         conf = s.proba[range(len(good)), order[:, 0]].tolist()
-        names = {c: self.taxonomy.get(c).name(lang) for c in self.classes}
+        names = self._names["fr" if lang == "fr" else "en"]
         classes = self.classes
         for k, i in enumerate(good):
             best, second = order_l[k]
@@ -368,7 +381,7 @@ class Classifier:
             out[i] = Label(
                 cat,
                 names[cat],
-                round(conf[k], 4),
+                conf[k],
                 classes[second],
                 conf[k] < t or not evidence[k],
                 decided_by(model_top[k], best, rules[k], evidence[k]),
@@ -379,29 +392,34 @@ class Classifier:
 
     # -- explanation ------------------------------------------------------------------------------
 
-    def _contributions(
-        self, x: SparseRows, order: np.ndarray, by: str, limit: int | None = None
+    def _top_terms(
+        self, x: SparseRows, order: np.ndarray, n_pos: int, n_neg: int
     ) -> list[list[tuple[str, float]]]:
-        """Per text, each known feature's exact push towards the choice vs the runner-up
-        (tf-idf value x coefficient difference): by="magnitude", largest |push| first, or
-        by="positive", only the words for the choice, largest first."""
+        """Per text, the features that pushed most towards the choice against the runner-up (exact:
+        tf-idf value x coefficient difference), largest first, then those that pushed most the
+        other way; contributions under MIN_TERM_WEIGHT are left out as noise."""
         import numpy as np
 
         coef = self.bundle.linear.np_coef
         top, second = order[:, 0], order[:, 1]
         diff = x.vals * (coef[x.cols, top[x.rows]] - coef[x.cols, second[x.rows]])
-        key = -np.abs(diff) if by == "magnitude" else -diff
         # One C-level sort of all rows' features (rows stay contiguous), not a Python sort per row.
-        idx = np.lexsort((key, x.rows))
+        idx = np.lexsort((-diff, x.rows))
         cols, diffs, ptr = x.cols[idx].tolist(), diff[idx].tolist(), x.indptr.tolist()
         terms = self.bundle.linear.terms
         out = []
         for r in range(x.n):
             a, b = ptr[r], ptr[r + 1]
-            if limit is not None:
-                b = min(b, a + limit)
-            pairs = [(terms[j], w) for j, w in zip(cols[a:b], diffs[a:b], strict=True)]
-            out.append([p for p in pairs if p[1] > 0] if by == "positive" else pairs)
+            row = []
+            for k in range(a, min(b, a + n_pos)):
+                if diffs[k] < MIN_TERM_WEIGHT:
+                    break
+                row.append((terms[cols[k]], diffs[k]))
+            for k in range(b - 1, max(a, b - n_neg) - 1, -1):
+                if diffs[k] > -MIN_TERM_WEIGHT:
+                    break
+                row.append((terms[cols[k]], diffs[k]))
+            out.append(row)
         return out
 
     def _prediction(
@@ -427,36 +445,33 @@ class Classifier:
         how = decided_by(model_top, best, rule_row, evidence)
         uncertain = conf < threshold or not evidence
         hits = self.rules.hits(value, toks, found) if max(rule_row) > 0 else []
-        cat = self.taxonomy.get(classes[best])
-        ru = self.taxonomy.get(classes[second])
-        pos = [tw for tw in contrib if tw[1] >= MIN_TERM_WEIGHT][:N_TERMS]
-        neg = [tw for tw in contrib if tw[1] <= -MIN_TERM_WEIGHT][:N_TERMS]
-        terms = _surface_terms(pos + neg, raw, toks)
+        names = self._names["fr" if lang == "fr" else "en"]
+        cat, ru = self._categories[classes[best]], classes[second]
         phrases = _SUMMARIES["fr" if lang == "fr" else "en"]
         summary = phrases[how].format(
             m=_pct(model_p[model_top]),
-            mcat=self.taxonomy.get(classes[model_top]).name(lang),
+            mcat=names[classes[model_top]],
             rules=", ".join(f"'{h.id}'" for h in hits),
-            cat=cat.name(lang),
+            cat=names[cat.id],
             conf=_pct(conf),
         )
         if uncertain and how != "no_evidence":
             summary += phrases["uncertain"].format(t=_pct(threshold))
         return Prediction(
             category=cat.id,
-            name=cat.name(lang),
+            name=names[cat.id],
             family=cat.family,
-            confidence=round(conf, 4),
+            confidence=conf,
             uncertain=uncertain,
-            runner_up=RunnerUp(ru.id, ru.name(lang), round(proba[second], 4)),
-            scores={c: round(proba[i], 4) for i, c in enumerate(classes)},
+            runner_up=RunnerUp(ru, names[ru], proba[second]),
+            scores=dict(zip(classes, proba, strict=True)),
             explanation=Explanation(
-                terms=terms,
+                terms=_surface_terms(contrib, raw, toks),
                 rules=hits,
                 decided_by=how,
                 summary=summary,
-                model={"category": classes[model_top], "confidence": round(model_p[model_top], 4)},
-                combination=phrases["combination"].format(a=f"{self.alpha:g}"),
+                model={"category": classes[model_top], "confidence": model_p[model_top]},
+                combination=self._combination[lang == "fr"],
             ),
             lang=lang,
             threshold=threshold,
@@ -464,9 +479,12 @@ class Classifier:
 
 
 def _surface_terms(contrib: list[tuple[str, float]], raw: list[str], toks: list[str]) -> list[TermWeight]:
-    """Show features as the user wrote them ("Associations", not the folded "association")."""
-    out = []
-    for term, w in contrib:
-        shown = " ".join(raw[toks.index(part)] if part in toks else part for part in term.split(" "))
-        out.append(TermWeight(shown, round(w, 4)))
-    return out
+    """Show features as the user wrote them ("Associations", not the folded "association"); a
+    stem feature shows as its prefix and a star ("numer*": numérique, numériques...)."""
+    if not contrib:
+        return []
+    first = dict(zip(reversed(toks), reversed(raw), strict=True))  # first spelling of each token
+    return [
+        TermWeight(term[1:] + "*" if term[0] == text.STEM_MARK else first.get(term, term), w)
+        for term, w in contrib
+    ]

@@ -6,7 +6,6 @@ word for both, and an explanation can point back at the exact span of the origin
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 
@@ -40,8 +39,8 @@ def _folded(words: str) -> frozenset[str]:
     return frozenset(fold(w) for w in words.split())
 
 
-# Function words of both languages: dropped from model features (they carry no category signal
-# and only dilute bigrams) and counted to guess the language.
+# Function words of both languages: dropped from model features (they carry no category signal)
+# and counted to guess the language.
 FRENCH_WORDS = _folded(
     """
     le la les un une des du de d l au aux et ou en dans sur pour par avec sans sous chez
@@ -96,10 +95,17 @@ def tokens(text: str) -> list[str]:
     return fold_all(raw_tokens(text))
 
 
+STEM = 5  # prefix length of the stem features
+STEM_MARK = "~"
+
+
 def features_from_tokens(toks: list[str]) -> list[str]:
-    """Model features: content words and the bigrams of consecutive content words."""
+    """Model features: content words, plus a 5-letter stem for longer words ("~numer" for
+    numérique, numériques, numérisation...), so that short texts match examples written with other
+    forms of the same word, in either language. Measured by grouped cross-validation: stems add
+    about 2 macro-F1 points; word bigrams cost about 1.5, so there are none."""
     words = [t for t in toks if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
-    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    return words + [STEM_MARK + w[:STEM] for w in words if len(w) > STEM]
 
 
 def features(text: str) -> list[str]:
@@ -109,11 +115,13 @@ def features(text: str) -> list[str]:
 
 def guess_lang(toks: list[str]) -> str:
     """'fr' or 'en' from function-word counts; English when there is no evidence either way."""
-    fr = sum(1 for t in toks if t in FRENCH_WORDS)
-    en = sum(1 for t in toks if t in ENGLISH_WORDS)
-    return "fr" if fr > en else "en"
+    words = set(toks)
+    return "fr" if len(FRENCH_WORDS & words) > len(ENGLISH_WORDS & words) else "en"
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def has_letters(text: str) -> bool:
     """True when the text contains at least one letter of any script."""
-    return any(c.isalpha() for c in text)
+    return _LETTER.search(text) is not None

@@ -294,7 +294,7 @@ def train(
         "labels": labels,
         "vectorizer": {
             "type": "TfidfVectorizer",
-            "analyzer": "socialtech_cli.text.features (content words + bigrams, folded)",
+            "analyzer": "socialtech_cli.text.features (folded content words + 5-letter stems)",
             "sublinear_tf": True,
             "n_terms": len(terms),
         },

@@ -25,8 +25,9 @@ def test_plural_folding():
     assert text.fold("bus") == "bus"
 
 
-def test_features_drop_function_words_and_add_bigrams():
-    assert text.features("Nous aidons les associations") == ["aidon", "association", "aidon association"]
+def test_features_drop_function_words_and_add_stems():
+    assert text.features("Nous aidons les associations") == ["aidon", "association", "~assoc"]
+    assert "~numer" in text.features("numériques") and "~numer" in text.features("Numérisation")
 
 
 def test_guess_lang():
