@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -347,13 +347,73 @@ def label_chunk(clf: Classifier, texts: list[Any], options: Options) -> list[lis
     return cells
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How records map to output: what one chunk needs, in the parent or in a worker."""
+
+    source_fmt: str
+    out_fmt: str
+    columns: list[str]
+    labels: list[str]
+    text_idx: list[int]
+    text_keys: list[str]
+    extra_col: str | None
+    options: Options
+
+
+@dataclass
+class ChunkResult:
+    """One chunk, labelled and already encoded for the output, with its counts."""
+
+    text: str
+    rows: int = 0
+    written: int = 0
+    errors: int = 0
+    uncertain: int = 0
+    per_category: Counter[str] = field(default_factory=Counter)
+
+
+_I_UNC, _I_ERR = LABEL_COLUMNS.index("uncertain"), LABEL_COLUMNS.index("error")
+
+
+def process_chunk(clf: Classifier, chunk: list[Any], layout: Layout) -> ChunkResult:
+    """Label and encode one chunk: the whole per-row work, the same in one job or many."""
+    texts = _texts(chunk, layout.source_fmt, layout.columns, layout.text_idx, layout.text_keys)
+    cells = label_chunk(clf, texts, layout.options)
+    res = ChunkResult("", rows=len(chunk))
+    kept = []
+    only_uncertain = layout.options.only_uncertain
+    for rec, lab in zip(chunk, cells, strict=True):
+        if lab[_I_ERR]:
+            res.errors += 1
+        else:
+            res.per_category[lab[0]] += 1
+            if lab[_I_UNC] == "true":
+                res.uncertain += 1
+            elif only_uncertain:
+                continue
+        kept.append((rec, lab))
+    res.written = len(kept)
+    if layout.out_fmt == "jsonl":
+        res.text = "".join(
+            json.dumps(_as_object(rec, layout.columns, layout.labels, lab), ensure_ascii=False) + "\n"
+            for rec, lab in kept
+        )
+    else:
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter="\t" if layout.out_fmt == "tsv" else ",", lineterminator="\r\n")
+        w.writerows(_as_row(rec, layout.columns, layout.extra_col, lab) for rec, lab in kept)
+        res.text = buf.getvalue()
+    return res
+
+
 # A classifier inherited by forked workers: set in the parent before the pool starts.
-_WORKER: tuple[Classifier, Options] | None = None
+_WORKER: tuple[Classifier, Layout] | None = None
 
 
-def _worker_label(texts: list[Any]) -> list[list[str]]:
+def _worker_process(chunk: list[Any]) -> ChunkResult:
     assert _WORKER is not None
-    return label_chunk(_WORKER[0], texts, _WORKER[1])
+    return process_chunk(_WORKER[0], chunk, _WORKER[1])
 
 
 @dataclass
@@ -400,12 +460,8 @@ class Sink:
         if self.csv is not None:
             self.csv.writerow(columns)
 
-    def rows(self, rows: Iterable[list[str]]) -> None:
-        assert self.csv is not None
-        self.csv.writerows(rows)
-
-    def objects(self, objs: Iterable[dict[str, Any]]) -> None:
-        self.fh.write("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs))
+    def write(self, text: str) -> None:
+        self.fh.write(text)
 
     def commit(self) -> None:
         self.fh.flush()
@@ -499,59 +555,51 @@ def _run(
     summary: Summary,
 ) -> None:
     columns = source.columns
-    labels = _label_names(columns)
-    text_idx = [columns.index(c) for c in options.text_columns] if source.fmt != "jsonl" else []
-    extra_col = "_extra" if source.fmt == "jsonl" and fmt != "jsonl" else None
+    layout = Layout(
+        source_fmt=source.fmt,
+        out_fmt=fmt,
+        columns=columns,
+        labels=_label_names(columns),
+        text_idx=[columns.index(c) for c in options.text_columns] if source.fmt != "jsonl" else [],
+        text_keys=options.text_columns,
+        extra_col="_extra" if source.fmt == "jsonl" and fmt != "jsonl" else None,
+        options=options,
+    )
     if fmt != "jsonl":
-        sink.header(columns + ([extra_col] if extra_col else []) + labels)
-    i_unc, i_err, i_cat = LABEL_COLUMNS.index("uncertain"), LABEL_COLUMNS.index("error"), 0
-
-    chunks = _chunks(source.records, chunk_size)
-    pairs = ((chunk, _texts(chunk, source.fmt, columns, text_idx, options.text_columns)) for chunk in chunks)
-    for chunk, cells in _labelled(clf, pairs, options, jobs):
-        kept = []
-        for rec, lab in zip(chunk, cells, strict=True):
-            summary.rows += 1
-            if lab[i_err]:
-                summary.errors += 1
-            else:
-                summary.per_category[lab[i_cat]] += 1
-                if lab[i_unc] == "true":
-                    summary.uncertain += 1
-            if options.only_uncertain and not (lab[i_unc] == "true" or lab[i_err]):
-                continue
-            kept.append((rec, lab))
-        summary.written += len(kept)
-        if fmt == "jsonl":
-            sink.objects(_as_object(rec, columns, labels, lab) for rec, lab in kept)
-        else:
-            sink.rows(_as_row(rec, columns, extra_col, lab) for rec, lab in kept)
+        sink.header(columns + ([layout.extra_col] if layout.extra_col else []) + layout.labels)
+    for res in _processed(clf, _chunks(source.records, chunk_size), layout, jobs):
+        sink.write(res.text)
+        summary.rows += res.rows
+        summary.written += res.written
+        summary.errors += res.errors
+        summary.uncertain += res.uncertain
+        summary.per_category.update(res.per_category)
         if progress is not None:
             progress(summary.rows, source.counter.count)
 
 
-def _labelled(
-    clf: Classifier, pairs: Iterator[tuple[list[Any], list[Any]]], options: Options, jobs: int
-) -> Iterator[tuple[list[Any], list[list[str]]]]:
+def _processed(
+    clf: Classifier, chunks: Iterator[list[Any]], layout: Layout, jobs: int
+) -> Iterator[ChunkResult]:
     if jobs <= 1:
-        for chunk, texts in pairs:
-            yield chunk, label_chunk(clf, texts, options)
+        for chunk in chunks:
+            yield process_chunk(clf, chunk, layout)
         return
     from joblib import Parallel
 
     global _WORKER
-    _WORKER = (clf, options)
+    _WORKER = (clf, layout)
     # The multiprocessing backend forks workers after the model is loaded, so they inherit it:
     # nothing is re-imported or re-read (loky's fresh workers would re-import scikit-learn).
-    # Results come back in submission order, so the output is identical to one job; the
-    # generator and pre_dispatch keep only a few chunks in flight (flat memory).
+    # Workers do all the per-row work and send back encoded text; results come back in
+    # submission order, so the output is identical to one job.
     try:
         # The pool lives for the whole `with`; each call maps a group of chunks, so only that
         # group is in memory (the multiprocessing backend cannot stream results one by one).
-        with Parallel(n_jobs=jobs, backend="multiprocessing") as par:
-            group: list[tuple[list[Any], list[Any]]] = []
-            for pair in pairs:
-                group.append(pair)
+        with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
+            group: list[list[Any]] = []
+            for chunk in chunks:
+                group.append(chunk)
                 if len(group) >= 4 * jobs:
                     yield from _map_group(par, group)
                     group = []
@@ -561,14 +609,10 @@ def _labelled(
         _WORKER = None
 
 
-def _map_group(
-    par: Any, group: list[tuple[list[Any], list[Any]]]
-) -> Iterator[tuple[list[Any], list[list[str]]]]:
+def _map_group(par: Any, group: list[list[Any]]) -> Iterator[ChunkResult]:
     from joblib import delayed
 
-    results = par(delayed(_worker_label)(texts) for _, texts in group)
-    for (chunk, _), cells in zip(group, results, strict=True):
-        yield chunk, cells
+    yield from par(delayed(_worker_process)(chunk) for chunk in group)
 
 
 def _as_row(rec: Any, columns: list[str], extra_col: str | None, lab: list[str]) -> list[str]:

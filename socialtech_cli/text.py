@@ -68,7 +68,11 @@ def _prepare(text: str) -> str:
     # NFKC first: a decomposed "e\u0301" is one word character, "ﬁ" is "fi", "¼" is "1⁄4".
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text).translate(_LETTER_APOSTROPHES)
+    text = unicodedata.normalize("NFKC", text)
+    # str.translate is slow; these apostrophes are rare, so look before translating.
+    if "\u02bc" in text or "\u02bb" in text or "\u02b9" in text:
+        text = text.translate(_LETTER_APOSTROPHES)
+    return text
 
 
 def raw_tokens(text: str) -> list[str]:
