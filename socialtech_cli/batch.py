@@ -214,8 +214,10 @@ def _jsonl_source(name: str, text: IO[str], counter: CountingReader, size: int |
 def _parse_json_line(line: str) -> Any:
     try:
         return json.loads(line)
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         return BadLine(line, f"invalid JSON ({e.msg} at column {e.colno})")
+    except (ValueError, RecursionError):  # e.g. nesting too deep for the parser
+        return BadLine(line, "invalid JSON (cannot be parsed)")
 
 
 @dataclass

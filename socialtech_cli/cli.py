@@ -54,7 +54,7 @@ LangOpt = Annotated[
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Click's own errors (usage errors keep exit 2); Typer may vendor Click, so find its base class.
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def handle_errors(fn: F) -> F:

@@ -175,7 +175,7 @@ def audit_rules(rules: RuleSet, files: Sequence[Path], taxonomy: Taxonomy) -> li
         hits = fired[ri]
         correct = sum(1 for k in hits if examples[k].label == rule.category)
         wrong = Counter(examples[k].label for k in hits if examples[k].label != rule.category)
-        overlaps = Counter()
+        overlaps: Counter[str] = Counter()
         for rj, other in enumerate(rules.rules):
             if other.category != rule.category and hits & fired[rj]:
                 overlaps[other.id] = len(hits & fired[rj])

@@ -157,6 +157,7 @@ def parse_rules(doc: dict, taxonomy: Taxonomy, path: str = "rules.toml") -> Rule
         if unknown:
             problems.append(f"{label}: unknown keys {', '.join(sorted(unknown))}")
         if len(problems) == before:
+            assert isinstance(rid, str) and isinstance(rationale, str) and isinstance(weight, int | float)
             rules.append(
                 Rule(
                     rid,
