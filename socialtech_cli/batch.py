@@ -598,9 +598,10 @@ def _processed(
     try:
         # The pool lives for the whole `with`; each call maps a group of chunks, so only that
         # group is in memory (the multiprocessing backend cannot stream results one by one).
+        # A reader thread parses the next chunks while the workers label the current group.
         with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
             group: list[list[Any]] = []
-            for chunk in chunks:
+            for chunk in _prefetched(chunks, 8 * jobs):
                 group.append(chunk)
                 if len(group) >= 4 * jobs:
                     yield from _map_group(par, group)
@@ -609,6 +610,33 @@ def _processed(
                 yield from _map_group(par, group)
     finally:
         _WORKER = None
+
+
+def _prefetched(chunks: Iterator[list[Any]], ahead: int) -> Iterator[list[Any]]:
+    """Read up to `ahead` chunks in a background thread (bounded: memory stays flat); an error
+    while reading is raised here, in the caller's thread."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=ahead)
+    done = object()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                q.put(chunk)
+            q.put(done)
+        except BaseException as e:  # handed over to the consumer
+            q.put(e)
+
+    threading.Thread(target=read, daemon=True, name="socialtech-reader").start()
+    while True:
+        item = q.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def _map_group(par: Any, group: list[list[Any]]) -> Iterator[ChunkResult]:
