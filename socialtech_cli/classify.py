@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MAX_CHARS = 100_000
-N_TERMS = 6  # words shown for and against
+N_TERMS = 5  # words shown for and against
 MIN_TERM_WEIGHT = 0.005  # smaller contributions are noise to a reader
 DECIDED_BY = ("agree", "model", "rules", "conflict", "no_evidence")
 
@@ -268,10 +268,10 @@ class Classifier:
         order = sorted(range(len(proba)), key=lambda i: -proba[i])
         best, second = order[0], order[1]
         contrib = []
-        for j, v in x.items():
+        for j, v in sorted(x.items()):
             row = linear.coef_row(j)
             contrib.append((linear.terms[j], v * (row[best] - row[second])))
-        contrib.sort(key=lambda p: -p[1])
+        contrib.sort(key=lambda p: -p[1])  # stable: ties keep term-id order, as in _top_terms
         pos = [p for p in contrib if p[1] >= MIN_TERM_WEIGHT][:N_TERMS]
         neg = [p for p in reversed(contrib) if p[1] <= -MIN_TERM_WEIGHT][:N_TERMS]
         evidence = bool(x) or max(rule_row) > 0
@@ -284,7 +284,7 @@ class Classifier:
             proba,
             order,
             evidence,
-            pos + neg,
+            _surface_terms(pos + neg, raw, toks),
             self.threshold if threshold is None else threshold,
             lang,
         )
@@ -317,7 +317,9 @@ class Classifier:
         if good:
             raw_tokens, token_lists, s, order = self._score_good(values, good)
             t = self.threshold if threshold is None else threshold
-            contrib = self._top_terms(s.x, order, N_TERMS, N_TERMS) if explain else None
+            contrib = (
+                self._top_terms(s.x, order, N_TERMS, N_TERMS, raw_tokens, token_lists) if explain else None
+            )
             model_p, rules, proba, evidence = (
                 s.model_proba.tolist(),
                 s.rule_scores.tolist(),
@@ -367,7 +369,7 @@ class Classifier:
             return out  # type: ignore[return-value]
         raw_tokens, token_lists, s, order = self._score_good(values, good)
         t = self.threshold if threshold is None else threshold
-        words = self._top_terms(s.x, order, n_words, 0) if explain else None
+        words = self._top_terms(s.x, order, n_words, 0, raw_tokens, token_lists) if explain else None
         model_top = s.model_proba.argmax(axis=1).tolist()
         rules, evidence, order_l = s.rule_scores.tolist(), s.has_evidence.tolist(), order[:, :2].tolist()
         conf = s.proba[range(len(good)), order[:, 0]].tolist()
@@ -386,18 +388,24 @@ class Classifier:
                 conf[k] < t or not evidence[k],
                 decided_by(model_top[k], best, rules[k], evidence[k]),
                 hits,
-                [tw.term for tw in _surface_terms(words[k], raw_tokens[k], token_lists[k])] if words else [],
+                [tw.term for tw in words[k]] if words else [],
             )
         return out  # type: ignore[return-value]
 
     # -- explanation ------------------------------------------------------------------------------
 
     def _top_terms(
-        self, x: SparseRows, order: np.ndarray, n_pos: int, n_neg: int
-    ) -> list[list[tuple[str, float]]]:
+        self,
+        x: SparseRows,
+        order: np.ndarray,
+        n_pos: int,
+        n_neg: int,
+        raws: list[list[str]],
+        toks: list[list[str]],
+    ) -> list[list[TermWeight]]:
         """Per text, the features that pushed most towards the choice against the runner-up (exact:
         tf-idf value x coefficient difference), largest first, then those that pushed most the
-        other way; contributions under MIN_TERM_WEIGHT are left out as noise."""
+        other way, as the user wrote them; contributions under MIN_TERM_WEIGHT are noise."""
         import numpy as np
 
         coef = self.bundle.linear.np_coef
@@ -407,18 +415,19 @@ class Classifier:
         idx = np.lexsort((-diff, x.rows))
         cols, diffs, ptr = x.cols[idx].tolist(), diff[idx].tolist(), x.indptr.tolist()
         terms = self.bundle.linear.terms
+        new, mark = tuple.__new__, text.STEM_MARK
         out = []
         for r in range(x.n):
             a, b = ptr[r], ptr[r + 1]
+            picked = [k for k in range(a, min(b, a + n_pos)) if diffs[k] >= MIN_TERM_WEIGHT]
+            picked += [k for k in range(b - 1, max(a, b - n_neg) - 1, -1) if diffs[k] <= -MIN_TERM_WEIGHT]
+            raw, tok = raws[r], toks[r]
             row = []
-            for k in range(a, min(b, a + n_pos)):
-                if diffs[k] < MIN_TERM_WEIGHT:
-                    break
-                row.append((terms[cols[k]], diffs[k]))
-            for k in range(b - 1, max(a, b - n_neg) - 1, -1):
-                if diffs[k] > -MIN_TERM_WEIGHT:
-                    break
-                row.append((terms[cols[k]], diffs[k]))
+            for k in picked:  # _shown(), inlined: this loop runs for every word of a large batch
+                term = terms[cols[k]]
+                row.append(
+                    new(TermWeight, (term[1:] + "*" if term[0] == mark else raw[tok.index(term)], diffs[k]))
+                )
             out.append(row)
         return out
 
@@ -432,7 +441,7 @@ class Classifier:
         proba: list[float],
         order: list[int],
         evidence: bool,
-        contrib: list[tuple[str, float]],
+        contrib: list[TermWeight],
         threshold: float,
         lang: str | None,
         found: list[tuple[int, int, int]] | None = None,
@@ -444,7 +453,7 @@ class Classifier:
         conf = proba[best]
         how = decided_by(model_top, best, rule_row, evidence)
         uncertain = conf < threshold or not evidence
-        hits = self.rules.hits(value, toks, found) if max(rule_row) > 0 else []
+        hits = self.rules.hits(value, toks, found) if found or (found is None and max(rule_row) > 0) else []
         names = self._names["fr" if lang == "fr" else "en"]
         cat, ru = self._categories[classes[best]], classes[second]
         phrases = _SUMMARIES["fr" if lang == "fr" else "en"]
@@ -466,7 +475,7 @@ class Classifier:
             runner_up=RunnerUp(ru, names[ru], proba[second]),
             scores=dict(zip(classes, proba, strict=True)),
             explanation=Explanation(
-                terms=_surface_terms(contrib, raw, toks),
+                terms=contrib,
                 rules=hits,
                 decided_by=how,
                 summary=summary,
@@ -478,13 +487,12 @@ class Classifier:
         )
 
 
+def _shown(term: str, raw: list[str], toks: list[str]) -> str:
+    """A feature as the user wrote it ("Associations", not the folded "association"); a stem
+    feature shows as its prefix and a star ("numer*": numérique, numériques...). Features come
+    from the text's own tokens, so the index exists (the first spelling wins)."""
+    return term[1:] + "*" if term[0] == text.STEM_MARK else raw[toks.index(term)]
+
+
 def _surface_terms(contrib: list[tuple[str, float]], raw: list[str], toks: list[str]) -> list[TermWeight]:
-    """Show features as the user wrote them ("Associations", not the folded "association"); a
-    stem feature shows as its prefix and a star ("numer*": numérique, numériques...)."""
-    if not contrib:
-        return []
-    first = dict(zip(reversed(toks), reversed(raw), strict=True))  # first spelling of each token
-    return [
-        TermWeight(term[1:] + "*" if term[0] == text.STEM_MARK else first.get(term, term), w)
-        for term, w in contrib
-    ]
+    return [TermWeight(_shown(term, raw, toks), w) for term, w in contrib]

@@ -117,27 +117,24 @@ class LinearModel:
     def vectorize(self, feature_lists: Sequence[Sequence[str]]) -> SparseRows:
         import numpy as np
 
-        vocab = self.vocab
-        indptr = [0]
-        cols: list[int] = []
-        counts: list[int] = []
+        get = self.vocab.get
+        flat: list[int] = []
+        lens: list[int] = []
         for feats in feature_lists:
-            seen: dict[int, int] = {}
-            for f in feats:
-                j = vocab.get(f)
-                if j is not None:
-                    seen[j] = seen.get(j, 0) + 1
-            cols.extend(seen)
-            counts.extend(seen.values())
-            indptr.append(len(cols))
-        ptr = np.asarray(indptr, dtype=np.int64)
-        col = np.asarray(cols, dtype=np.int64)
-        tf = np.asarray(counts, dtype=np.float64)
+            ids = [j for j in map(get, feats) if j is not None]
+            flat.extend(ids)
+            lens.append(len(ids))
+        n, v = len(feature_lists), len(self.terms)
+        # Count (row, term) pairs in C: keys sort by row, then by term id within a row.
+        keys = np.repeat(np.arange(n, dtype=np.int64), lens) * v + np.asarray(flat, dtype=np.int64)
+        uniq, counts = np.unique(keys, return_counts=True)
+        rows, col = np.divmod(uniq, v)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+        tf = counts.astype(np.float64)
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
         vals = tf * self.np_idf[col]
-        n = len(feature_lists)
-        rows = np.repeat(np.arange(n), np.diff(ptr))
         norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
         if len(vals):
             vals = vals / norms[rows]
