@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import DataError
-from .taxonomy import Taxonomy, load_taxonomy, read_toml
+from .taxonomy import Taxonomy, load_taxonomy, read_toml, tables
 from .text import _WORD, _prepare, tokens
 
 # Letters, digits, spaces, hyphens, apostrophes and dots: anything else (*, |, parentheses...)
@@ -107,18 +107,11 @@ class RuleSet:
 
 
 def parse_rules(doc: dict, taxonomy: Taxonomy, path: str = "rules.toml") -> RuleSet:
-    raw = doc.get("rule")
-    if not isinstance(raw, list) or not raw:
-        raise DataError("expected one or more [[rule]] tables", path=path)
     problems: list[str] = []
     rules: list[Rule] = []
     seen: set[str] = set()
-    for i, entry in enumerate(raw, 1):
-        rid = entry.get("id") if isinstance(entry, dict) else None
-        label = f"rule {rid!r}" if isinstance(rid, str) else f"rule #{i}"
-        if not isinstance(entry, dict):
-            problems.append(f"{label}: not a table")
-            continue
+    for label, entry in tables(doc, "rule", path, problems):
+        rid = entry.get("id")
         before = len(problems)
         if not isinstance(rid, str) or not _RULE_ID.match(rid):
             problems.append(f"{label}: 'id' must be lower-case letters, digits, '-' or '_'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -61,19 +62,27 @@ def read_toml(path: Path) -> dict:
         raise DataError(f"cannot read: {e.strerror or e}", path=str(path)) from None
 
 
-def parse_taxonomy(doc: dict, path: str = "taxonomy.toml") -> Taxonomy:
-    raw = doc.get("category")
+def tables(doc: dict, key: str, path: str, problems: list[str]) -> Iterator[tuple[str, dict]]:
+    """The [[key]] tables of a TOML document, each with a label naming it in error messages
+    ("rule 'embedded-giving'", or "rule #3" when it has no usable id)."""
+    raw = doc.get(key)
     if not isinstance(raw, list) or not raw:
-        raise DataError("expected one or more [[category]] tables", path=path)
+        raise DataError(f"expected one or more [[{key}]] tables", path=path)
+    for i, entry in enumerate(raw, 1):
+        eid = entry.get("id") if isinstance(entry, dict) else None
+        label = f"{key} {eid!r}" if isinstance(eid, str) else f"{key} #{i}"
+        if isinstance(entry, dict):
+            yield label, entry
+        else:
+            problems.append(f"{label}: not a table")
+
+
+def parse_taxonomy(doc: dict, path: str = "taxonomy.toml") -> Taxonomy:
     problems: list[str] = []
     cats: list[Category] = []
     seen: set[str] = set()
-    for i, entry in enumerate(raw, 1):
-        cid = entry.get("id") if isinstance(entry, dict) else None
-        label = f"category {cid!r}" if isinstance(cid, str) else f"category #{i}"
-        if not isinstance(entry, dict):
-            problems.append(f"{label}: not a table")
-            continue
+    for label, entry in tables(doc, "category", path, problems):
+        cid = entry.get("id")
         if not isinstance(cid, str) or not _ID.match(cid):
             problems.append(f"{label}: 'id' must be lower_snake_case text")
             continue
