@@ -171,7 +171,8 @@ def _row_problems(ex: Example, taxonomy: Taxonomy) -> list[Problem]:
         toks = text.tokens(ex.text)
         fr = sum(t in text.FRENCH_WORDS for t in toks)
         en = sum(t in text.ENGLISH_WORDS for t in toks)
-        if len(toks) >= 8 and fr == en == 0:
+        other = sum(t in text.OTHER_WORDS for t in toks)
+        if len(toks) >= 8 and (fr == en == 0 or other > fr + en):
             out.append(Problem("warn", "text looks like neither French nor English", ex.file, ex.row))
         elif len(toks) >= 8 and (
             (ex.lang == "fr" and en > 2 * fr + 2) or (ex.lang == "en" and fr > 2 * en + 2)

@@ -58,6 +58,19 @@ ENGLISH_WORDS = _folded(
     """
 )
 STOP_WORDS = FRENCH_WORDS | ENGLISH_WORDS
+# Function words of other European languages, only to warn about curated texts in neither language.
+OTHER_WORDS = (
+    _folded(
+        """
+    der das und ist nicht ein eine einen mit fur von zu dem des wir sie auch sich auf
+    el los las y que una es por para con del al lo como su
+    il gli che di per con non sono della delle degli nel alla
+    het een en van dat niet met voor zijn wij ook bij naar
+    """
+    )
+    - FRENCH_WORDS
+    - ENGLISH_WORDS
+)
 
 
 # Apostrophe look-alikes that Unicode counts as letters (so \w would glue "lʼassociation").

@@ -110,6 +110,20 @@ def test_validate_near_duplicates_across_labels_and_language_balance(tmp_path):
     assert any("only 24 examples" in p["message"] for p in problems)
 
 
+def test_validate_flags_language_balance_and_texts_in_neither_language(tmp_path):
+    data = small_data(tmp_path)
+    with open(data, "a", encoding="utf-8") as f:
+        for i in range(8):  # tip tech_for_good towards French
+            f.write(f"y{i},Une appli de covoiturage numéro {i} pour les villages,tech_for_good,fr,typical\n")
+        f.write(
+            "z1,Wir entwickeln eine App gegen Lebensmittelverschwendung in deutschen Städten,tech_for_good,en,typical\n"
+        )
+    problems = json.loads(run("validate", data, "--json").stdout)["problems"]
+    messages = [p["message"] for p in problems]
+    assert any("category tech_for_good:" in m and "in en (under 40%)" in m for m in messages)
+    assert any(m == "text looks like neither French nor English" for m in messages)
+
+
 # -- train, evaluate -----------------------------------------------------------------------------------
 
 
