@@ -494,7 +494,7 @@ def output_format(output: str, fmt: str | None, source_fmt: str) -> str:
     guessed = _format_from_name(output) if output != "-" else None
     if guessed in ("csv", "tsv", "jsonl"):
         return guessed
-    return "jsonl" if source_fmt == "jsonl" else "csv"
+    return source_fmt if source_fmt in ("tsv", "jsonl") else "csv"  # like the input when it can
 
 
 def run(

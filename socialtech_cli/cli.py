@@ -281,10 +281,10 @@ def batch(
     ):
         if value is not None and value not in allowed:
             raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
-    if delimiter is not None and len(delimiter.encode("unicode_escape").decode("unicode_escape")) != 1:
-        delimiter = delimiter.encode().decode("unicode_escape")
-        if len(delimiter) != 1:
-            raise typer.BadParameter("must be one character", param_hint="--delimiter")
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"  # a shell passes a literal backslash-t
+    if delimiter is not None and len(delimiter) != 1:
+        raise typer.BadParameter("must be one character (or \\t for a tab)", param_hint="--delimiter")
     clf = load_classifier(model)
     source = b.open_source(input, input_format, delimiter, encoding)
     columns, guessed = b.pick_text_columns(source.columns, text_column)
