@@ -133,6 +133,22 @@ def combine(model_proba: np.ndarray, rule_scores: np.ndarray, alpha: float) -> n
     return softmax(np.log(np.clip(model_proba, 1e-12, None)) + alpha * rule_scores)
 
 
+def _partition(values: list[str], raise_first: bool) -> tuple[list[Any], list[int]]:
+    """An output list holding an InputError where a text cannot be classified (or raise the
+    first one), and the indices of the texts to score."""
+    out: list[Any] = [None] * len(values)
+    good: list[int] = []
+    for i, v in enumerate(values):
+        problem = check_text(v)
+        if problem is None:
+            good.append(i)
+        elif raise_first:
+            raise InputError(problem)
+        else:
+            out[i] = InputError(problem)
+    return out, good
+
+
 def combine_row(model_p: Sequence[float], rule_row: Sequence[float], alpha: float) -> list[float]:
     """combine() for one text, in pure Python."""
     import math
@@ -263,7 +279,8 @@ class Classifier:
         toks = text.fold_all(raw)
         x = linear.tfidf_one(text.features_from_tokens(toks))
         model_p = linear.proba_one(x)
-        rule_row = self.rules.scores(toks, self.classes)
+        found = self.rules.match_tokens(toks)
+        rule_row = self.rules.scores(toks, self.classes, found)
         proba = combine_row(model_p, rule_row, self.alpha)
         order = sorted(range(len(proba)), key=lambda i: -proba[i])
         best, second = order[0], order[1]
@@ -287,6 +304,7 @@ class Classifier:
             _surface_terms(pos + neg, raw, toks),
             self.threshold if threshold is None else threshold,
             lang,
+            found,
         )
 
     def classify_many(
@@ -304,16 +322,7 @@ class Classifier:
         """
 
         values = list(values)
-        out: list[Prediction | InputError | None] = [None] * len(values)
-        good: list[int] = []
-        for i, v in enumerate(values):
-            problem = check_text(v)
-            if problem is None:
-                good.append(i)
-            elif errors == "raise":
-                raise InputError(problem)
-            else:
-                out[i] = InputError(problem)
+        out, good = _partition(values, raise_first=errors == "raise")
         if good:
             raw_tokens, token_lists, s, order = self._score_good(values, good)
             t = self.threshold if threshold is None else threshold
@@ -333,8 +342,6 @@ class Classifier:
                     evidence[k], contrib[k] if contrib is not None else [], t, lang, s.matches[k],
                 )  # fmt: skip
         return out  # type: ignore[return-value]
-
-    # -- explanation ------------------------------------------------------------------------------
 
     def _score_good(
         self, values: list[str], good: list[int]
@@ -357,14 +364,7 @@ class Classifier:
         """The same decision as classify_many, as compact rows for batch labelling: no per-row
         sentences or nested objects, so a large file goes several times faster."""
         values = list(values)
-        out: list[Label | InputError | None] = [None] * len(values)
-        good = []
-        for i, v in enumerate(values):
-            problem = check_text(v)
-            if problem is None:
-                good.append(i)
-            else:
-                out[i] = InputError(problem)
+        out, good = _partition(values, raise_first=False)
         if not good:
             return out  # type: ignore[return-value]
         raw_tokens, token_lists, s, order = self._score_good(values, good)
@@ -444,7 +444,7 @@ class Classifier:
         contrib: list[TermWeight],
         threshold: float,
         lang: str | None,
-        found: list[tuple[int, int, int]] | None = None,
+        found: list[tuple[int, int, int]],
     ) -> Prediction:
         lang = lang or text.guess_lang(toks)
         classes = self.classes
@@ -453,7 +453,7 @@ class Classifier:
         conf = proba[best]
         how = decided_by(model_top, best, rule_row, evidence)
         uncertain = conf < threshold or not evidence
-        hits = self.rules.hits(value, toks, found) if found or (found is None and max(rule_row) > 0) else []
+        hits = self.rules.hits(value, toks, found) if found else []
         names = self._names["fr" if lang == "fr" else "en"]
         cat, ru = self._categories[classes[best]], classes[second]
         phrases = _SUMMARIES["fr" if lang == "fr" else "en"]
