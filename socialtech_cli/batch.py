@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -402,11 +402,18 @@ def process_chunk(clf: Classifier, chunk: list[Any], layout: Layout) -> ChunkRes
             for rec, lab in kept
         )
     else:
-        buf = io.StringIO()
-        w = csv.writer(buf, delimiter="\t" if layout.out_fmt == "tsv" else ",", lineterminator="\r\n")
-        w.writerows(_as_row(rec, layout.columns, layout.extra_col, lab) for rec, lab in kept)
-        res.text = buf.getvalue()
+        res.text = encode_csv(
+            (_as_row(rec, layout.columns, layout.extra_col, lab) for rec, lab in kept), layout.out_fmt
+        )
     return res
+
+
+def encode_csv(rows: Iterable[list[str]], out_fmt: str) -> str:
+    """CSV or TSV text for rows. RFC 4180 line ends: with "\n" alone, a cell holding a lone "\r"
+    would not be quoted."""
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t" if out_fmt == "tsv" else ",", lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
 
 
 # A classifier inherited by forked workers: set in the parent before the pool starts.
@@ -434,9 +441,8 @@ class Summary:
 class Sink:
     """Writes rows to a temporary file beside the output (or to stdout) and commits at the end."""
 
-    def __init__(self, output: str, fmt: str, delimiter: str, force: bool, input_path: str) -> None:
+    def __init__(self, output: str, force: bool, input_path: str) -> None:
         self.output = output
-        self.fmt = fmt
         self.tmp: Path | None = None
         if output == "-":
             self.fh: IO[str] = sys.stdout
@@ -453,14 +459,6 @@ class Sink:
             fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
             self.tmp = Path(tmp)
             self.fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        # RFC 4180 line ends: with "\n" alone, a cell holding a lone "\r" would not be quoted.
-        self.csv = (
-            csv.writer(self.fh, delimiter=delimiter, lineterminator="\r\n") if fmt in ("csv", "tsv") else None
-        )
-
-    def header(self, columns: list[str]) -> None:
-        if self.csv is not None:
-            self.csv.writerow(columns)
 
     def write(self, text: str) -> None:
         self.fh.write(text)
@@ -512,7 +510,7 @@ def run(
     """Label every record of `source` into `output`; returns counts. Raises on fatal problems,
     leaving no output file behind."""
     fmt = output_format(output, out_fmt, source.fmt)
-    sink = Sink(output, fmt, "\t" if fmt == "tsv" else ",", force, input_path)
+    sink = Sink(output, force, input_path)
     summary = Summary(text_columns=options.text_columns, output=output)
     start = time.perf_counter()
     try:
@@ -568,7 +566,9 @@ def _run(
         options=options,
     )
     if fmt != "jsonl":
-        sink.header(columns + ([layout.extra_col] if layout.extra_col else []) + layout.labels)
+        sink.write(
+            encode_csv([columns + ([layout.extra_col] if layout.extra_col else []) + layout.labels], fmt)
+        )
     for res in _processed(clf, _chunks(source.records, chunk_size), layout, jobs):
         sink.write(res.text)
         summary.rows += res.rows

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import text
 from .classify import Classifier, Prediction
-from .errors import DataError, InputError, SocialtechError
+from .errors import DataError, InputError
 from .examples import Example, Problem, dataset_problems, load, near_duplicates, raise_on_failures
 from .rules import RuleSet, load_rules
 from .taxonomy import Taxonomy
@@ -344,25 +344,20 @@ def review_batch_output(
 
 
 def export_review(items: Sequence[ReviewItem], out: Path, force: bool = False) -> None:
-    _write_csv_atomic(out, [it.to_row() for it in items], force)
+    """The ranked list as CSV, written like a batch output: refused if it exists without force,
+    written to a temporary file and renamed at the end."""
+    from .batch import Sink, encode_csv
 
-
-def _write_csv_atomic(out: Path, rows: list[dict[str, Any]], force: bool) -> None:
-    import tempfile
-
-    if out.exists() and not force:
-        raise SocialtechError(f"{out} already exists: pass --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    rows = [it.to_row() for it in items]
+    header = (
+        list(rows[0]) if rows else ["id", "text", "label", "suggestion", "confidence", "doubt", "reasons"]
+    )
+    sink = Sink(str(out), force, "-")
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as f:
-            fields = list(rows[0]) if rows else list(ReviewItem.__dataclass_fields__)
-            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\r\n")
-            w.writeheader()
-            w.writerows(rows)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
+        sink.write(encode_csv([header, *([str(r[k]) for k in header] for r in rows)], "csv"))
+        sink.commit()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        sink.abort()
         raise
 
 
