@@ -591,6 +591,9 @@ def _processed(
 
     global _WORKER
     _WORKER = (clf, layout)
+    import gc
+
+    gc.freeze()  # keep the collector off inherited objects: fewer copy-on-write pages in workers
     # The multiprocessing backend forks workers after the model is loaded, so they inherit it:
     # nothing is re-imported or re-read (loky's fresh workers would re-import scikit-learn).
     # Workers do all the per-row work and send back encoded text; results come back in
@@ -610,6 +613,7 @@ def _processed(
                 yield from _map_group(par, group)
     finally:
         _WORKER = None
+        gc.unfreeze()
 
 
 def _prefetched(chunks: Iterator[list[Any]], ahead: int) -> Iterator[list[Any]]:
