@@ -11,7 +11,9 @@ the output byte for byte identical to one job.
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import itertools
 import json
 import os
 import sys
@@ -23,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .classify import Classifier, Label
+from .classify import Classifier, Label, _gc_paused
 from .errors import InputError, SocialtechError
 from .io import detect_encoding, looks_binary, open_check
+from .text import tokens as tokenize
 
 # Header names that usually hold an organisation's description, best first (folded, no accents).
 TEXT_COLUMN_GUESSES = (
@@ -514,7 +517,8 @@ def run(
     summary = Summary(text_columns=options.text_columns, output=output)
     start = time.perf_counter()
     try:
-        _run(clf, source, sink, options, fmt, jobs, progress, chunk_size, summary)
+        with _gc_paused():  # rows and cells hold no cycles; see classify._gc_paused
+            _run(clf, source, sink, options, fmt, jobs, progress, chunk_size, summary)
         sink.commit()
     except BaseException:
         sink.abort()
@@ -587,12 +591,17 @@ def _processed(
         for chunk in chunks:
             yield process_chunk(clf, chunk, layout)
         return
+    first = next(chunks, None)
+    if first is None:
+        return
+    # Warm the word cache on the first chunk before forking: the workers inherit it.
+    for t in _texts(first, layout.source_fmt, layout.columns, layout.text_idx, layout.text_keys):
+        if isinstance(t, str):
+            tokenize(t)
     from joblib import Parallel
 
     global _WORKER
     _WORKER = (clf, layout)
-    import gc
-
     gc.freeze()  # keep the collector off inherited objects: fewer copy-on-write pages in workers
     # The multiprocessing backend forks workers after the model is loaded, so they inherit it:
     # nothing is re-imported or re-read (loky's fresh workers would re-import scikit-learn).
@@ -601,10 +610,11 @@ def _processed(
     try:
         # The pool lives for the whole `with`; each call maps a group of chunks, so only that
         # group is in memory (the multiprocessing backend cannot stream results one by one).
-        # A reader thread parses the next chunks while the workers label the current group.
+        # A reader thread, started after the fork, parses the next chunks while the workers
+        # label the current group.
         with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
             group: list[list[Any]] = []
-            for chunk in _prefetched(chunks, 8 * jobs):
+            for chunk in itertools.chain([first], _prefetched(chunks, 8 * jobs)):
                 group.append(chunk)
                 if len(group) >= 4 * jobs:
                     yield from _map_group(par, group)

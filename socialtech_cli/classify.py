@@ -13,7 +13,9 @@ word and fires no rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -131,6 +133,20 @@ def combine(model_proba: np.ndarray, rule_scores: np.ndarray, alpha: float) -> n
     from .model import softmax
 
     return softmax(np.log(np.clip(model_proba, 1e-12, None)) + alpha * rule_scores)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small result objects: they hold no
+    reference cycles (reference counting frees them), and the collector's passes over them cost
+    about a quarter of classify_many's time. Restores the previous state."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _partition(values: list[str], raise_first: bool) -> tuple[list[Any], list[int]]:
@@ -324,24 +340,35 @@ class Classifier:
         values = list(values)
         out, good = _partition(values, raise_first=errors == "raise")
         if good:
-            raw_tokens, token_lists, s, order = self._score_good(values, good)
-            t = self.threshold if threshold is None else threshold
-            contrib = (
-                self._top_terms(s.x, order, N_TERMS, N_TERMS, raw_tokens, token_lists) if explain else None
-            )
-            model_p, rules, proba, evidence = (
-                s.model_proba.tolist(),
-                s.rule_scores.tolist(),
-                s.proba.tolist(),
-                s.has_evidence.tolist(),
-            )
-            order_l = order.tolist()
-            for k, i in enumerate(good):
-                out[i] = self._prediction(
-                    values[i], raw_tokens[k], token_lists[k], model_p[k], rules[k], proba[k], order_l[k],
-                    evidence[k], contrib[k] if contrib is not None else [], t, lang, s.matches[k],
-                )  # fmt: skip
-        return out  # type: ignore[return-value]
+            with _gc_paused():
+                self._predict_many(values, good, out, lang, threshold, explain)
+        return out
+
+    def _predict_many(
+        self,
+        values: list[str],
+        good: list[int],
+        out: list[Any],
+        lang: str | None,
+        threshold: float | None,
+        explain: bool,
+    ) -> None:
+        """Fill `out` at the `good` indices with Predictions (one vectorised scoring pass)."""
+        raw_tokens, token_lists, s, order = self._score_good(values, good)
+        t = self.threshold if threshold is None else threshold
+        contrib = self._top_terms(s.x, order, N_TERMS, N_TERMS, raw_tokens, token_lists) if explain else None
+        model_p, rules, proba, evidence = (
+            s.model_proba.tolist(),
+            s.rule_scores.tolist(),
+            s.proba.tolist(),
+            s.has_evidence.tolist(),
+        )
+        order_l = order.tolist()
+        for k, i in enumerate(good):
+            out[i] = self._prediction(
+                values[i], raw_tokens[k], token_lists[k], model_p[k], rules[k], proba[k], order_l[k],
+                evidence[k], contrib[k] if contrib is not None else [], t, lang, s.matches[k],
+            )  # fmt: skip
 
     def _score_good(
         self, values: list[str], good: list[int]
@@ -365,8 +392,21 @@ class Classifier:
         sentences or nested objects, so a large file goes several times faster."""
         values = list(values)
         out, good = _partition(values, raise_first=False)
-        if not good:
-            return out  # type: ignore[return-value]
+        if good:
+            with _gc_paused():
+                self._label_many(values, good, out, lang, threshold, explain, n_words)
+        return out
+
+    def _label_many(
+        self,
+        values: list[str],
+        good: list[int],
+        out: list[Any],
+        lang: str,
+        threshold: float | None,
+        explain: bool,
+        n_words: int,
+    ) -> None:
         raw_tokens, token_lists, s, order = self._score_good(values, good)
         t = self.threshold if threshold is None else threshold
         words = self._top_terms(s.x, order, n_words, 0, raw_tokens, token_lists) if explain else None
@@ -390,7 +430,6 @@ class Classifier:
                 hits,
                 [tw.term for tw in words[k]] if words else [],
             )
-        return out  # type: ignore[return-value]
 
     # -- explanation ------------------------------------------------------------------------------
 
