@@ -39,7 +39,7 @@ TEXT_COLUMN_GUESSES = (
 LABEL_COLUMNS = ("category", "name", "confidence", "runner_up", "uncertain", "decided_by", "rules",
                  "explanation", "error")  # fmt: skip
 FORMATS = ("csv", "tsv", "jsonl", "txt")
-CHUNK = 2048
+CHUNK = 4096
 CSV_FIELD_LIMIT = 1 << 28  # a 1 MB cell is fine; the csv module's default limit is 128 kB
 
 
@@ -140,7 +140,8 @@ def _sniff_format(head: bytes) -> str:
 
 
 def _sniff_delimiter(head: bytes, encoding: str) -> str:
-    sample = head[:65536].decode(encoding, errors="replace")
+    # A few lines are enough, and csv.Sniffer's regexes get slow on large samples.
+    sample = head[:8192].decode(encoding, errors="replace").rsplit("\n", 1)[0]
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -614,13 +615,15 @@ def _processed(
         # label the current group.
         with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
             group: list[list[Any]] = []
+            size = jobs  # a small first group gets the workers going while the reader catches up
             for chunk in itertools.chain([first], _prefetched(chunks, 8 * jobs)):
                 group.append(chunk)
-                if len(group) >= 4 * jobs:
+                if len(group) >= size:
                     yield from _map_group(par, group)
-                    group = []
+                    group, size = [], 4 * jobs
             if group:
-                yield from _map_group(par, group)
+                # The last, short group: split its chunks so that every worker gets a share.
+                yield from _map_group(par, [part for chunk in group for part in _split(chunk, jobs)])
     finally:
         _WORKER = None
         gc.unfreeze()
@@ -651,6 +654,12 @@ def _prefetched(chunks: Iterator[list[Any]], ahead: int) -> Iterator[list[Any]]:
         if isinstance(item, BaseException):
             raise item
         yield item
+
+
+def _split(chunk: list[Any], parts: int) -> list[list[Any]]:
+    """A chunk cut into `parts` consecutive pieces (order kept, none empty)."""
+    size = -(-len(chunk) // parts)
+    return [chunk[i : i + size] for i in range(0, len(chunk), size)]
 
 
 def _map_group(par: Any, group: list[list[Any]]) -> Iterator[ChunkResult]:
