@@ -28,7 +28,6 @@ from typing import IO, Any
 from .classify import Classifier, Label, _gc_paused
 from .errors import InputError, SocialtechError
 from .io import detect_encoding, looks_binary, open_check
-from .text import tokens as tokenize
 
 # Header names that usually hold an organisation's description, best first (folded, no accents).
 TEXT_COLUMN_GUESSES = (
@@ -595,10 +594,6 @@ def _processed(
     first = next(chunks, None)
     if first is None:
         return
-    # Warm the word cache on the first chunk before forking: the workers inherit it.
-    for t in _texts(first, layout.source_fmt, layout.columns, layout.text_idx, layout.text_keys):
-        if isinstance(t, str):
-            tokenize(t)
     from joblib import Parallel
 
     global _WORKER
