@@ -293,7 +293,6 @@ def pick_text_columns(columns: list[str], requested: list[str] | None) -> tuple[
 @dataclass
 class Options:
     text_columns: list[str]
-    id_column: str | None = None
     explain: bool = True
     only_uncertain: bool = False
     threshold: float | None = None

@@ -52,6 +52,27 @@ LangOpt = Annotated[
     ),
 ]
 
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Abstain below this confidence (default: the model's own).", min=0.0, max=1.0, show_default=False
+    ),
+]
+TextColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text-column",
+        "-t",
+        help="Column holding the description; repeat to join several (name + description).",
+        show_default=False,
+    ),
+]
+IdColumnOpt = Annotated[
+    str | None,
+    typer.Option("--id-column", help="Column identifying each row (checked to exist).", show_default=False),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+
 F = TypeVar("F", bound=Callable[..., Any])
 # Click's own errors (usage errors keep exit 2); Typer may vendor Click, so find its base class.
 _CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -151,15 +172,7 @@ def classify(
     json_out: JsonOpt = False,
     lang: LangOpt = None,
     model: ModelOpt = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            help="Abstain below this confidence (default: the model's own).",
-            min=0.0,
-            max=1.0,
-            show_default=False,
-        ),
-    ] = None,
+    threshold: ThresholdOpt = None,
 ) -> None:
     """Classify one organisation: category, confidence, runner-up and why.
 
@@ -205,23 +218,8 @@ def batch(
     output: Annotated[
         str, typer.Option("--output", "-o", help="Output file (.csv, .tsv or .jsonl); '-' for stdout.")
     ] = "-",
-    text_column: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--text-column",
-            "-t",
-            help="Column holding the description; repeat to join several (name + description).",
-            show_default=False,
-        ),
-    ] = None,
-    id_column: Annotated[
-        str | None,
-        typer.Option(
-            "--id-column",
-            help="Column identifying each row (checked to exist; kept as is).",
-            show_default=False,
-        ),
-    ] = None,
+    text_column: TextColumnOpt = None,
+    id_column: IdColumnOpt = None,
     delimiter: Annotated[
         str | None, typer.Option(help="CSV delimiter (default: sniffed).", show_default=False)
     ] = None,
@@ -247,19 +245,14 @@ def batch(
             show_default=False,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    force: ForceOpt = False,
     no_explain: Annotated[
         bool, typer.Option("--no-explain", help="Leave the explanation column empty (faster).")
     ] = False,
     only_uncertain: Annotated[
         bool, typer.Option("--only-uncertain", help="Write only rows to review: uncertain or in error.")
     ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            help="Abstention threshold (default: the model's).", min=0.0, max=1.0, show_default=False
-        ),
-    ] = None,
+    threshold: ThresholdOpt = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
     lang: LangOpt = None,
     model: ModelOpt = None,
@@ -293,7 +286,7 @@ def batch(
     if guessed and not quiet:
         err.print(f"[dim]text column: {', '.join(columns)} (choose with --text-column)[/]")
     # One language for the `name` column of the whole file (a per-row guess would mix them).
-    options = b.Options(columns, id_column, not no_explain, only_uncertain, threshold, lang or "en")
+    options = b.Options(columns, not no_explain, only_uncertain, threshold, lang or "en")
     show = not quiet and err.is_terminal
     summary = _run_with_progress(b, clf, source, output, options, fmt, force, input, jobs, show)
     if json_out:
@@ -320,6 +313,8 @@ def _run_with_progress(
 ) -> Any:
     if not show:
         return b.run(clf, source, output, options, fmt, force, input, jobs)
+    import time
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(
@@ -333,10 +328,10 @@ def _run_with_progress(
         transient=True,
     ) as bar:
         task = bar.add_task("label", total=source.size, rows=0, rate=0.0)
-        start = __import__("time").perf_counter()
+        start = time.perf_counter()
 
         def progress(rows: int, nbytes: int) -> None:
-            elapsed = max(__import__("time").perf_counter() - start, 1e-9)
+            elapsed = max(time.perf_counter() - start, 1e-9)
             bar.update(task, completed=nbytes, rows=rows, rate=rows / elapsed)
 
         return b.run(clf, source, output, options, fmt, force, input, jobs, progress)
@@ -402,19 +397,13 @@ def validate(
 
     report = run_validate(_data_files(data), _rules_file(rules), load_taxonomy())
     if json_out:
-        print(to_json_str(report.to_dict()))
+        print(_json(report.to_dict()))
     else:
         from .render import validation_report
 
         out.print(validation_report(report))
     if report.status == "fail":
         raise typer.Exit(1)
-
-
-def to_json_str(obj: Any) -> str:
-    from .render import to_json
-
-    return to_json(obj)
 
 
 @app.command()
@@ -458,7 +447,7 @@ def train(
     for p in result.problems:
         err.print(f"[yellow]warning:[/] {p.where() + ': ' if p.where() else ''}{p.message}")
     if json_out:
-        print(to_json_str({"model": str(target), **result.meta}))
+        print(_json({"model": str(target), **result.meta}))
     else:
         from .render import train_report
 
@@ -482,7 +471,6 @@ def evaluate(
             "--learning-curve", help="Also show per-category F1 when training on 25/50/75/100 % of the data."
         ),
     ] = False,
-    rules: RulesOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Score a model on labelled data: accuracy, per-class P/R/F1, confusion, per language,
@@ -494,9 +482,9 @@ def evaluate(
     files = _data_files(data)
     ev = run_evaluate(clf, files)
     if learning_curve:
-        ev.learning_curve = run_curve(files, _rules_file(rules), clf.taxonomy)
+        ev.learning_curve = run_curve(files, clf)
     if json_out:
-        print(to_json_str(ev.to_dict()))
+        print(_json(ev.to_dict()))
     else:
         from .render import evaluation_report
 
@@ -525,14 +513,9 @@ def review(
         ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Review at most this many rows.", min=1)] = 50,
-    text_column: Annotated[
-        list[str] | None,
-        typer.Option("--text-column", "-t", help="Text column(s) of the batch output.", show_default=False),
-    ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id-column", help="Id column of the batch output.", show_default=False)
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --export file if it exists.")] = False,
+    text_column: TextColumnOpt = None,
+    id_column: IdColumnOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Rank rows to check by doubt (likely mislabels, or uncertain batch rows) and review them:
     one keystroke per row — a: accept, 1-6: choose that category, s: skip, q: quit. Each decision
@@ -546,7 +529,7 @@ def review(
         items = curate.review_batch_output(batch_output, load_classifier(model), text_column, id_column)
     else:
         with err.status("cross-validating to find doubtful labels…") if err.is_terminal else _nullcontext():
-            items = curate.review_curated(_data_files(data), _rules_file(rules), taxonomy)
+            items = curate.review_curated(_data_files(data), _rules_file(rules), load_classifier(model))
     if export is not None:
         curate.export_review(items, export, force)
         err.print(f"{len(items)} rows ranked by doubt written to {export}")
@@ -603,7 +586,7 @@ def rules_audit(data: DataOpt = None, rules: RulesOpt = None, json_out: JsonOpt 
     taxonomy = load_taxonomy()
     rows = audit_rules(load_rules(_rules_file(rules), taxonomy), _data_files(data), taxonomy)
     if json_out:
-        print(to_json_str(rows))
+        print(_json(rows))
     else:
         from .render import audit_table
 
@@ -633,10 +616,16 @@ def model_info(model: ModelOpt = None, json_out: JsonOpt = False) -> None:
         "versions": meta.get("versions"),
     }
     if json_out:
-        print(to_json_str(info))
+        print(_json(info))
     else:
         for k, v in info.items():
             out.print(f"[bold]{k}[/]: {v}")
+
+
+def _json(obj: Any) -> str:
+    from .render import to_json
+
+    return to_json(obj)
 
 
 def main() -> None:

@@ -129,17 +129,17 @@ def evaluate(clf: Classifier, files: Sequence[Path], n_worst: int = 10) -> Evalu
 
 def learning_curve(
     files: Sequence[Path],
-    rules_path: Path,
-    taxonomy: Taxonomy,
+    clf: Classifier,
     fractions: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
     n_folds: int = 5,
 ) -> dict[str, Any]:
     """Per-category out-of-fold F1 when training on a fraction of each training fold: a curator sees
-    which categories still gain from more examples."""
+    which categories still gain from more examples. Uses the model's own regularisation C."""
     import numpy as np
 
-    from .train import C_GRID, folds_for, metrics, oof_proba
+    from .train import folds_for, metrics, oof_proba
 
+    taxonomy = clf.taxonomy
     examples, _ = load(files, taxonomy)
     classes = [c for c in taxonomy.ids if any(e.label == c for e in examples)]
     folds = folds_for(examples, n_folds)
@@ -152,7 +152,7 @@ def learning_curve(
     }
     for frac in fractions:
         sub = [(rng.permutation(tr)[: max(len(classes), int(len(tr) * frac))], te) for tr, te in folds]
-        p = oof_proba(examples, classes, C_GRID[len(C_GRID) // 2], sub)
+        p = oof_proba(examples, classes, clf.bundle.C, sub)
         m = metrics(y, [classes[i] for i in p.argmax(axis=1)], classes)
         out["macro_f1"].append(m["macro_f1"])
         for c in classes:
@@ -255,19 +255,21 @@ DOUBT_REASONS = (doubt_disagrees, doubt_low_margin, doubt_rule_contradicts, doub
 
 
 def review_curated(
-    files: Sequence[Path], rules_path: Path, taxonomy: Taxonomy, n_folds: int = 5
+    files: Sequence[Path], rules_path: Path, clf: Classifier, n_folds: int = 5
 ) -> list[ReviewItem]:
-    """Curated examples ranked by doubt: likely mislabels first (out-of-fold predictions)."""
+    """Curated examples ranked by doubt: likely mislabels first (out-of-fold predictions made with
+    the model's own C and rule weight, and the rules of `rules_path`)."""
     from .classify import combine
-    from .train import C_GRID, folds_for, oof_proba, rule_matrix
+    from .train import folds_for, oof_proba, rule_matrix
 
+    taxonomy = clf.taxonomy
     examples, problems = load(files, taxonomy)
     raise_on_failures(problems)
     rules = load_rules(rules_path, taxonomy)
     classes = [c for c in taxonomy.ids if any(e.label == c for e in examples)]
-    model_p = oof_proba(examples, classes, C_GRID[len(C_GRID) // 2], folds_for(examples, n_folds))
+    model_p = oof_proba(examples, classes, clf.bundle.C, folds_for(examples, n_folds))
     rule_s = rule_matrix(rules, examples, classes)
-    proba = combine(model_p, rule_s, 0.75)
+    proba = combine(model_p, rule_s, clf.alpha)
     dup_labels: dict[int, set[str]] = {}
     index = {id(e): k for k, e in enumerate(examples)}
     for a, b, _ in near_duplicates(examples):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import text
 from .errors import DataError
+from .io import looks_binary
 from .taxonomy import Taxonomy
 
 COLUMNS = ("id", "text", "label", "lang", "source")
@@ -61,7 +62,7 @@ def read_rows(path: Path) -> tuple[list[dict[str, str]], list[Problem], list[str
         raise DataError("is a directory, not a CSV file", path=name) from None
     except OSError as e:
         raise DataError(f"cannot read: {e.strerror or e}", path=name) from None
-    if b"\x00" in raw[:8192]:
+    if looks_binary(raw[:8192]):
         raise DataError("looks like a binary file, not a CSV", path=name)
     try:
         content = raw.decode("utf-8-sig")

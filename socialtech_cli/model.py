@@ -201,6 +201,10 @@ class ModelBundle:
     def alpha(self) -> float:
         return float(self.meta["decision"]["alpha"])
 
+    @property
+    def C(self) -> float:
+        return float(self.meta["classifier"]["C"])
+
 
 def read_meta(model_dir: Path) -> dict[str, Any]:
     meta_path = model_dir / META_FILE
@@ -250,7 +254,7 @@ def load_bundle(model_dir: Path) -> ModelBundle:
         linear = LinearModel(
             meta["labels"], terms, blobs[WEIGHTS_FILE], bool(meta["vectorizer"]["sublinear_tf"])
         )
-        float(meta["decision"]["threshold"]), float(meta["decision"]["alpha"])
+        float(meta["decision"]["threshold"]), float(meta["decision"]["alpha"]), float(meta["classifier"]["C"])
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as e:
         raise ModelError(f"the model files are inconsistent ({e})", path=str(model_dir)) from None
     return ModelBundle(linear, meta, model_dir)
