@@ -321,7 +321,7 @@ def label_cells(result: Label | InputError, explain: bool) -> list[str]:
     ]
 
 
-def _texts(
+def record_texts(
     records: list[Any], fmt: str, columns: list[str], text_idx: list[int], text_keys: list[str]
 ) -> list[Any]:
     out: list[Any] = []
@@ -382,7 +382,7 @@ _I_UNC, _I_ERR = LABEL_COLUMNS.index("uncertain"), LABEL_COLUMNS.index("error")
 
 def process_chunk(clf: Classifier, chunk: list[Any], layout: Layout) -> ChunkResult:
     """Label and encode one chunk: the whole per-row work, the same in one job or many."""
-    texts = _texts(chunk, layout.source_fmt, layout.columns, layout.text_idx, layout.text_keys)
+    texts = record_texts(chunk, layout.source_fmt, layout.columns, layout.text_idx, layout.text_keys)
     cells = label_chunk(clf, texts, layout.options)
     res = ChunkResult("", rows=len(chunk))
     kept = []

@@ -172,6 +172,11 @@ def combine_row(model_p: Sequence[float], rule_row: Sequence[float], alpha: floa
     return softmax_row([math.log(max(p, 1e-12)) + alpha * r for p, r in zip(model_p, rule_row, strict=True)])
 
 
+def abstains(confidence: float, threshold: float, evidence: bool) -> bool:
+    """The `uncertain` flag: weak confidence, or nothing in the text to go on."""
+    return confidence < threshold or not evidence
+
+
 def decided_by(model_top: int, final: int, rule_row: Sequence[float], evidence: bool) -> str:
     if not evidence:
         return "no_evidence"
@@ -425,7 +430,7 @@ class Classifier:
                 names[cat],
                 conf[k],
                 classes[second],
-                conf[k] < t or not evidence[k],
+                abstains(conf[k], t, evidence[k]),
                 decided_by(model_top[k], best, rules[k], evidence[k]),
                 hits,
                 [tw.term for tw in words[k]] if words else [],
@@ -491,7 +496,7 @@ class Classifier:
         model_top = max(range(len(model_p)), key=model_p.__getitem__)
         conf = proba[best]
         how = decided_by(model_top, best, rule_row, evidence)
-        uncertain = conf < threshold or not evidence
+        uncertain = abstains(conf, threshold, evidence)
         hits = self.rules.hits(value, toks, found) if found else []
         names = self._names["fr" if lang == "fr" else "en"]
         cat, ru = self._categories[classes[best]], classes[second]

@@ -301,7 +301,7 @@ def review_batch_output(
     path: Path, clf: Classifier, text_columns: list[str] | None, id_column: str | None
 ) -> list[ReviewItem]:
     """Rows of a `socialtech batch` output to check: uncertain or in error, least confident first."""
-    from .batch import open_source, pick_text_columns
+    from .batch import open_source, pick_text_columns, record_texts
 
     src = open_source(str(path))
     if src.fmt == "jsonl":
@@ -331,7 +331,7 @@ def review_batch_output(
             uncertain, error = row[idx["uncertain"]] == "true", row[idx["error"]]
             if not (uncertain or error):
                 continue
-            body = " ".join(row[idx[c]] for c in text_cols if row[idx[c]].strip())
+            body = record_texts([row], "csv", cols, [idx[c] for c in text_cols], text_cols)[0]
             conf = float(row[idx["confidence"]] or 0)
             reasons = [f"error: {error}"] if error else [f"uncertain ({conf:.0%})"]
             rid = row[idx[id_column]] if id_column and id_column in idx else f"{path.stem}-{n}"
