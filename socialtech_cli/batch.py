@@ -324,6 +324,8 @@ def label_cells(result: Label | InputError, explain: bool) -> list[str]:
 def record_texts(
     records: list[Any], fmt: str, columns: list[str], text_idx: list[int], text_keys: list[str]
 ) -> list[Any]:
+    """The text to classify of each record: its non-empty text columns joined by a space (None for
+    a JSON Lines line that is not an object)."""
     out: list[Any] = []
     for rec in records:
         if fmt == "jsonl":
