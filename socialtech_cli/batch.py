@@ -605,24 +605,59 @@ def _processed(
     # Workers do all the per-row work and send back encoded text; results come back in
     # submission order, so the output is identical to one job.
     try:
-        # The pool lives for the whole `with`; each call maps a group of chunks, so only that
-        # group is in memory (the multiprocessing backend cannot stream results one by one).
-        # A reader thread, started after the fork, parses the next chunks while the workers
-        # label the current group.
+        # The pool lives for the whole `with`; each call maps a group of chunks, so only a few
+        # groups are in memory (the multiprocessing backend cannot stream results one by one).
+        # Three threads overlap: a reader parses the next chunks, a pool thread waits on the
+        # workers, and this one writes the previous group's results.
         with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
-            group: list[list[Any]] = []
-            size = jobs  # a small first group gets the workers going while the reader catches up
-            for chunk in itertools.chain([first], _prefetched(chunks, 8 * jobs)):
-                group.append(chunk)
-                if len(group) >= size:
-                    yield from _map_group(par, group)
-                    group, size = [], 4 * jobs
-            if group:
-                # The last, short group: split its chunks so that every worker gets a share.
-                yield from _map_group(par, [part for chunk in group for part in _split(chunk, jobs)])
+            yield from _in_background(_mapped_groups(par, first, _prefetched(chunks, 8 * jobs), jobs))
     finally:
         _WORKER = None
         gc.unfreeze()
+
+
+def _mapped_groups(
+    par: Any, first: list[Any], chunks: Iterator[list[Any]], jobs: int
+) -> Iterator[list[ChunkResult]]:
+    """The labelled chunks, one group of chunks per pool call (results of a group come back in
+    submission order, all together)."""
+    group: list[list[Any]] = []
+    size = jobs  # a small first group gets the workers going while the reader catches up
+    for chunk in itertools.chain([first], chunks):
+        group.append(chunk)
+        if len(group) >= size:
+            yield _map_group(par, group)
+            group, size = [], 4 * jobs
+    if group:
+        # The last, short group: split its chunks so that every worker gets a share.
+        yield _map_group(par, [part for chunk in group for part in _split(chunk, jobs)])
+
+
+def _in_background(groups: Iterator[list[ChunkResult]]) -> Iterator[ChunkResult]:
+    """Run the pool calls in a thread, so that the workers label the next group while this thread
+    writes the last one (one group ahead at most: memory stays flat)."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=1)
+    done = object()
+
+    def work() -> None:
+        try:
+            for results in groups:
+                q.put(results)
+            q.put(done)
+        except BaseException as e:  # handed over to the consumer
+            q.put(e)
+
+    threading.Thread(target=work, daemon=True, name="socialtech-pool").start()
+    while True:
+        item = q.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield from item
 
 
 def _prefetched(chunks: Iterator[list[Any]], ahead: int) -> Iterator[list[Any]]:
@@ -658,10 +693,10 @@ def _split(chunk: list[Any], parts: int) -> list[list[Any]]:
     return [chunk[i : i + size] for i in range(0, len(chunk), size)]
 
 
-def _map_group(par: Any, group: list[list[Any]]) -> Iterator[ChunkResult]:
+def _map_group(par: Any, group: list[list[Any]]) -> list[ChunkResult]:
     from joblib import delayed
 
-    yield from par(delayed(_worker_process)(chunk) for chunk in group)
+    return list(par(delayed(_worker_process)(chunk) for chunk in group))
 
 
 def _as_row(rec: Any, columns: list[str], extra_col: str | None, lab: list[str]) -> list[str]:
