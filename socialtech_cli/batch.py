@@ -609,11 +609,30 @@ def _processed(
         # groups are in memory (the multiprocessing backend cannot stream results one by one).
         # Three threads overlap: a reader parses the next chunks, a pool thread waits on the
         # workers, and this one writes the previous group's results.
-        with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as par:
-            yield from _in_background(_mapped_groups(par, first, _prefetched(chunks, 8 * jobs), jobs))
+        with Parallel(n_jobs=jobs, backend=_fork_pool_backend(), batch_size=1) as par:
+            yield from _in_background(_mapped_groups(par, first, _prefetched(chunks, 4 * jobs), jobs))
     finally:
         _WORKER = None
         gc.unfreeze()
+
+
+def _fork_pool_backend() -> Any:
+    """joblib's multiprocessing backend on a plain fork pool. The stock one wraps a
+    MemmappingPool, whose temporary-folder bookkeeping starts joblib's resource tracker: a fresh
+    interpreter that imports joblib (about 0.2 s of CPU) on a core the workers need, for arrays
+    this tool never sends."""
+    import multiprocessing
+
+    from joblib.parallel import MultiprocessingBackend
+
+    class ForkPoolBackend(MultiprocessingBackend):  # type: ignore[misc]
+        def configure(self, n_jobs: int = 1, parallel: Any = None, **kwargs: Any) -> int:
+            n_jobs = self.effective_n_jobs(n_jobs)
+            self._pool = multiprocessing.get_context("fork").Pool(n_jobs)
+            self.parallel = parallel
+            return n_jobs
+
+    return ForkPoolBackend()
 
 
 def _mapped_groups(
