@@ -191,7 +191,8 @@ def test_jobs_2_output_identical_to_one_job(tmp_path):
     assert one.read_bytes() == two.read_bytes()
 
 
-def test_interrupted_run_leaves_no_output(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupted_run_leaves_no_output(tmp_path, jobs):
     src = tmp_path / "in.csv"
     with open(src, "w", encoding="utf-8") as f:
         f.write("description\n")
@@ -199,7 +200,7 @@ def test_interrupted_run_leaves_no_output(tmp_path):
             f.write(f"Plateforme de dons en ligne numéro {i} pour les associations\n")
     out = tmp_path / "o.csv"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "socialtech_cli", "batch", str(src), "-o", str(out), "-q"],
+        [sys.executable, "-m", "socialtech_cli", "batch", str(src), "-o", str(out), "-q", "--jobs", jobs],
         stderr=subprocess.PIPE,
         text=True,
     )
