@@ -196,7 +196,8 @@ _SUMMARIES = {
         "to {cat} ({conf}).",
         "conflict": "The rule(s) {rules} pointed elsewhere, but the model's evidence for {cat} "
         "was stronger ({conf}).",
-        "no_evidence": "The text has no word the model knows and fires no rule: no evidence.",
+        "no_evidence": "No word the model knows and no rule speaks for {cat}: the answer rests on "
+        "base rates alone, so it is flagged uncertain.",
         "uncertain": " Below the confidence threshold ({t}): flagged uncertain, check it.",
         "combination": "softmax(log p_model + {a} × rule weight): rules shift a weak model answer "
         "but cannot override a confident one",
@@ -209,7 +210,8 @@ _SUMMARIES = {
         "basculer la décision vers {cat} ({conf}).",
         "conflict": "La ou les règles {rules} indiquaient une autre catégorie, mais les indices "
         "du modèle pour {cat} étaient plus forts ({conf}).",
-        "no_evidence": "Le texte ne contient aucun mot connu du modèle ni aucune règle : pas d'indice.",
+        "no_evidence": "Aucun mot connu du modèle ni aucune règle ne plaide pour {cat} : la réponse "
+        "ne repose que sur les fréquences de base, elle est donc marquée incertaine.",
         "uncertain": " Sous le seuil de confiance ({t}) : réponse incertaine, à vérifier.",
         "combination": "softmax(log p_modèle + {a} × poids des règles) : les règles déplacent "
         "une réponse faible du modèle sans pouvoir renverser une réponse sûre",
@@ -282,7 +284,14 @@ class Classifier:
             dtype=np.float64,
         ).reshape(len(token_lists), len(self.classes))
         proba = combine(model_proba, rule_scores, self.alpha)
-        evidence = (np.diff(x.indptr) > 0) | (rule_scores.max(axis=1) > 0)
+        # Evidence: a word that weighs for the chosen category against the runner-up (what the
+        # explanation lists), or a rule for it. Without either, the answer is the base rates.
+        order = np.argsort(-proba, axis=1, kind="stable")
+        top, second = order[:, 0], order[:, 1]
+        coef = linear.np_coef
+        diff = x.vals * (coef[x.cols, top[x.rows]] - coef[x.cols, second[x.rows]])
+        word_for = np.bincount(x.rows[diff >= MIN_TERM_WEIGHT], minlength=x.n) > 0
+        evidence = word_for | (rule_scores[np.arange(x.n), top] > 0)
         return Scored(model_proba, rule_scores, proba, evidence, x, matches)
 
     def score(self, texts: Sequence[str]) -> Scored:
@@ -312,7 +321,7 @@ class Classifier:
         contrib.sort(key=lambda p: -p[1])  # stable: ties keep term-id order, as in _top_terms
         pos = [p for p in contrib if p[1] >= MIN_TERM_WEIGHT][:N_TERMS]
         neg = [p for p in reversed(contrib) if p[1] <= -MIN_TERM_WEIGHT][:N_TERMS]
-        evidence = bool(x) or max(rule_row) > 0
+        evidence = any(c >= MIN_TERM_WEIGHT for _, c in contrib) or rule_row[best] > 0
         return self._prediction(
             value,
             raw,

@@ -35,6 +35,9 @@ IDS = set(load_taxonomy().ids)
             "digital_social_innovation",
         ),
         ("Éditeur de logiciels de cybersécurité pour les grandes entreprises", "out_of_scope"),
+        # Hard negatives: "start-up" alone is no social purpose (taxonomy rule 6).
+        ("Start-up de cybersécurité", "out_of_scope"),
+        ("Cybersecurity startup", "out_of_scope"),
     ],
 )
 def test_real_descriptions(clf, description, expected):
