@@ -609,7 +609,7 @@ def _processed(
         # groups are in memory (the multiprocessing backend cannot stream results one by one).
         # Three threads overlap: a reader parses the next chunks, a pool thread waits on the
         # workers, and this one writes the previous group's results.
-        with Parallel(n_jobs=jobs, backend=_fork_pool_backend(), batch_size=1) as par:
+        with Parallel(n_jobs=jobs, backend=_fork_pool_backend(), batch_size=1, pre_dispatch="all") as par:
             yield from _in_background(_mapped_groups(par, first, _prefetched(chunks, 4 * jobs), jobs))
     finally:
         _WORKER = None
@@ -629,10 +629,24 @@ def _fork_pool_backend() -> Any:
         def configure(self, n_jobs: int = 1, parallel: Any = None, **kwargs: Any) -> int:
             n_jobs = self.effective_n_jobs(n_jobs)
             self._pool = multiprocessing.get_context("fork").Pool(n_jobs)
+            _widen_pipes(self._pool)
             self.parallel = parallel
             return n_jobs
 
     return ForkPoolBackend()
+
+
+def _widen_pipes(pool: Any) -> None:
+    """A Linux pipe holds 64 kB, so a 4096-row chunk (about 350 kB pickled) crosses to a worker in
+    several wake-ups of both processes; in a 1 MB pipe it takes one write. Best effort: the pool's
+    queues are private attributes, and other systems keep their default."""
+    try:
+        import fcntl
+
+        for q in (pool._inqueue, pool._outqueue):
+            fcntl.fcntl(q._writer.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _mapped_groups(
@@ -645,11 +659,17 @@ def _mapped_groups(
     for chunk in itertools.chain([first], chunks):
         group.append(chunk)
         if len(group) >= size:
-            yield _map_group(par, group)
+            yield _map_group(par, _balanced(group, jobs))
             group, size = [], 4 * jobs
     if group:
         # The last, short group: split its chunks so that every worker gets a share.
         yield _map_group(par, [part for chunk in group for part in _split(chunk, jobs)])
+
+
+def _balanced(group: list[list[Any]], jobs: int) -> list[list[Any]]:
+    """The group's tasks, its last `jobs` chunks cut in `jobs` pieces each: the pool call returns
+    when its slowest worker is done, so small tasks at the end keep the others from idling."""
+    return group[:-jobs] + [part for chunk in group[-jobs:] for part in _split(chunk, jobs)]
 
 
 def _in_background(groups: Iterator[list[ChunkResult]]) -> Iterator[ChunkResult]:
