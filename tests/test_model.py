@@ -72,6 +72,7 @@ def test_single_and_vectorised_paths_agree(clf, examples):
         assert one.scores == pytest.approx(m.scores, abs=1e-4)
         assert [r.id for r in one.explanation.rules] == [r.id for r in m.explanation.rules]
         assert [w.term for w in one.explanation.terms] == [w.term for w in m.explanation.terms]
+        assert (one.uncertain, one.explanation.decided_by) == (m.uncertain, m.explanation.decided_by)
 
 
 def test_corrupted_weights_are_refused(model_copy: Path):
