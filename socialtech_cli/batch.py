@@ -256,12 +256,36 @@ def _lines(name: str, text: IO[str]) -> Iterator[tuple[int, str]]:
 
 def _read_error(name: str, e: Exception, line: int) -> InputError:
     if isinstance(e, UnicodeDecodeError):
+        # The reader decodes ahead of the parser, so `line` can be tens of lines early: find the
+        # exact line again in the file (stdin cannot be re-read: say "near").
+        exact = _undecodable_line(name, e.encoding)
+        where = f"line {exact}" if exact else f"near line {line}"
         return InputError(
-            f"line {line}: invalid {e.encoding} byte {e.object[e.start : e.start + 1]!r}; "
+            f"{where}: invalid {e.encoding} byte {e.object[e.start : e.start + 1]!r}; "
             "rerun with --encoding cp1252 (or the file's real encoding)",
             path=name,
         )
     return InputError(f"line {line}: malformed CSV ({e})", path=name)
+
+
+def _undecodable_line(name: str, encoding: str) -> int | None:
+    """The physical line holding the first byte that does not decode, or None (stdin, unreadable,
+    or nothing wrong found)."""
+    if name == "<stdin>":
+        return None
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(name, "rb") as f:
+            for n, raw in enumerate(f, 1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError:
+                    return n
+    except OSError:
+        return None
+    return None
 
 
 def pick_text_columns(columns: list[str], requested: list[str] | None) -> tuple[list[str], bool]:

@@ -143,6 +143,19 @@ def test_unusable_inputs_fail_in_one_line(tmp_path, make, message):
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_undecodable_byte_is_reported_on_its_own_line(tmp_path, jobs):
+    # The byte sits far into the file, past the reader's look-ahead: the message must still name
+    # the line a user will open, and nothing is written.
+    lines = ["id,description"] + [f"{i},Plateforme de dons pour les associations" for i in range(9000)]
+    src = tmp_path / "in.csv"
+    src.write_bytes(("\n".join(lines) + "\n").encode() + "9000,café\n".encode("cp1252"))
+    r = run(src, "-o", tmp_path / "o.csv", "-t", "description", "--encoding", "utf-8", "--jobs", jobs)
+    assert r.exit_code == 1 and "line 9002: invalid utf-8 byte" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_one_megabyte_cell_is_kept_with_an_error(tmp_path):
     p = tmp_path / "big.csv"
     big = "association numérique " * 50_000
