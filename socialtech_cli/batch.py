@@ -634,7 +634,10 @@ def _processed(
         # Three threads overlap: a reader parses the next chunks, a pool thread waits on the
         # workers, and this one writes the previous group's results.
         with Parallel(n_jobs=jobs, backend=_fork_pool_backend(), batch_size=1, pre_dispatch="all") as par:
-            yield from _in_background(_mapped_groups(par, first, _prefetched(chunks, 4 * jobs), jobs))
+            chunks = _in_thread(chunks, 4 * jobs, "socialtech-reader")
+            # One group ahead: the workers label the next group while this thread writes the last.
+            groups = _in_thread(_mapped_groups(par, first, chunks, jobs), 1, "socialtech-pool")
+            yield from itertools.chain.from_iterable(groups)
     finally:
         _WORKER = None
         gc.unfreeze()
@@ -696,51 +699,24 @@ def _balanced(group: list[list[Any]], jobs: int) -> list[list[Any]]:
     return group[:-jobs] + [part for chunk in group[-jobs:] for part in _split(chunk, jobs)]
 
 
-def _in_background(groups: Iterator[list[ChunkResult]]) -> Iterator[ChunkResult]:
-    """Run the pool calls in a thread, so that the workers label the next group while this thread
-    writes the last one (one group ahead at most: memory stays flat)."""
-    import queue
-    import threading
-
-    q: queue.Queue[Any] = queue.Queue(maxsize=1)
-    done = object()
-
-    def work() -> None:
-        try:
-            for results in groups:
-                q.put(results)
-            q.put(done)
-        except BaseException as e:  # handed over to the consumer
-            q.put(e)
-
-    threading.Thread(target=work, daemon=True, name="socialtech-pool").start()
-    while True:
-        item = q.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield from item
-
-
-def _prefetched(chunks: Iterator[list[Any]], ahead: int) -> Iterator[list[Any]]:
-    """Read up to `ahead` chunks in a background thread (bounded: memory stays flat); an error
-    while reading is raised here, in the caller's thread."""
+def _in_thread(items: Iterator[Any], ahead: int, name: str) -> Iterator[Any]:
+    """The items of `items`, produced by a background thread at most `ahead` in advance (bounded:
+    memory stays flat); an error in that thread is raised here, in the caller's thread."""
     import queue
     import threading
 
     q: queue.Queue[Any] = queue.Queue(maxsize=ahead)
     done = object()
 
-    def read() -> None:
+    def produce() -> None:
         try:
-            for chunk in chunks:
-                q.put(chunk)
+            for item in items:
+                q.put(item)
             q.put(done)
         except BaseException as e:  # handed over to the consumer
             q.put(e)
 
-    threading.Thread(target=read, daemon=True, name="socialtech-reader").start()
+    threading.Thread(target=produce, daemon=True, name=name).start()
     while True:
         item = q.get()
         if item is done:

@@ -104,6 +104,7 @@ class Scored:
     rule_scores: np.ndarray
     proba: np.ndarray
     has_evidence: np.ndarray
+    order: np.ndarray  # categories per text, most probable first
     x: SparseRows
     matches: list[list[tuple[int, int, int]]]  # rule matches per text (RuleSet.match_tokens)
 
@@ -292,7 +293,7 @@ class Classifier:
         diff = x.vals * (coef[x.cols, top[x.rows]] - coef[x.cols, second[x.rows]])
         word_for = np.bincount(x.rows[diff >= MIN_TERM_WEIGHT], minlength=x.n) > 0
         evidence = word_for | (rule_scores[np.arange(x.n), top] > 0)
-        return Scored(model_proba, rule_scores, proba, evidence, x, matches)
+        return Scored(model_proba, rule_scores, proba, evidence, order, x, matches)
 
     def score(self, texts: Sequence[str]) -> Scored:
         return self.score_tokens([text.tokens(t) for t in texts])
@@ -387,12 +388,10 @@ class Classifier:
     def _score_good(
         self, values: list[str], good: list[int]
     ) -> tuple[list[list[str]], list[list[str]], Scored, np.ndarray]:
-        import numpy as np
-
         raw_tokens = [text.raw_tokens(values[i]) for i in good]
         token_lists = [text.fold_all(r) for r in raw_tokens]
         s = self.score_tokens(token_lists)
-        return raw_tokens, token_lists, s, np.argsort(-s.proba, axis=1, kind="stable")
+        return raw_tokens, token_lists, s, s.order
 
     def label_many(
         self,
