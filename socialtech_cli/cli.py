@@ -432,6 +432,10 @@ def train(
         ),
     ] = 0.9,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel cross-validation fits.", min=1)] = 2,
+    repeats: Annotated[
+        int,
+        typer.Option(help="Cross-validate on this many different splits and report the mean.", min=1, max=10),
+    ] = 3,
     json_out: JsonOpt = False,
 ) -> None:
     """Validate, cross-validate, fit and save a model (atomically: a failed run keeps the old one)."""
@@ -442,7 +446,14 @@ def train(
     target = out_dir or paths.user_model_dir()
     with err.status("validating, cross-validating and fitting…") if err.is_terminal else _nullcontext():
         result = run_train(
-            _data_files(data), _rules_file(rules), load_taxonomy(), target, folds, target_precision, jobs
+            _data_files(data),
+            _rules_file(rules),
+            load_taxonomy(),
+            target,
+            folds,
+            target_precision,
+            jobs,
+            repeats=repeats,
         )
     for p in result.problems:
         err.print(f"[yellow]warning:[/] {p.where() + ': ' if p.where() else ''}{p.message}")

@@ -239,9 +239,21 @@ def train_report(meta: dict[str, Any], where: str) -> Group:
         f"threshold {d['threshold']:.3f}: {d['cv_auto_labelled_share']:.0%} of rows auto-labelled at "
         f"{d['cv_precision_at_threshold']:.1%} precision (target {d['target_precision']:.0%})"
     )
-    return Group(
+    parts: list[Any] = [
         head,
         _metrics_table(cv, f"{cv['folds']}-fold cross-validation, grouped by organisation"),
+    ]
+    rep = cv.get("repeated")
+    if rep and rep["repeats"] > 1:
+        mean, std = rep["mean"], rep["std"]
+        parts.append(
+            Text(
+                f"combined macro-F1 over {rep['repeats']} different splits (mean ± sd): "
+                + ", ".join(f"{k} {mean[k]:.3f} ± {std[k]:.3f}" for k in mean)
+            )
+        )
+    return Group(
+        *parts,
         _per_class_table(cv["combined"]),
         _confusion_table(cv["confusion"]),
     )

@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from socialtech_cli import paths
@@ -140,6 +141,21 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path):
     assert clf.classify("Plateforme de dons en ligne pour les associations").category in load_taxonomy().ids
 
 
+def test_train_reports_the_mean_over_repeated_splits(tmp_path):
+    out = tmp_path / "model"
+    r = run("train", "--data", small_data(tmp_path), "--out", out, "--folds", "3", "--repeats", "2")
+    assert r.exit_code == 0, r.output
+    assert "over 2 different splits" in r.output
+    cv = json.loads((out / META_FILE).read_text())["metrics"]["cv"]
+    rep = cv["repeated"]
+    assert [run["seed"] for run in rep["runs"]] == [0, 1]
+    # The first split is the one the reported tables come from; the mean is over both.
+    assert rep["runs"][0]["all"] == cv["combined"]["macro_f1"]
+    assert rep["runs"][0]["fr"] == cv["combined"]["by_lang"]["fr"]["macro_f1"]
+    for k in ("all", "fr", "en"):
+        assert rep["mean"][k] == pytest.approx((rep["runs"][0][k] + rep["runs"][1][k]) / 2, abs=1e-4)
+
+
 def test_train_defaults_to_the_user_model_directory_which_classify_then_uses(tmp_path, isolated_home):
     r = run("train", "--data", small_data(tmp_path), "--folds", "3")
     assert r.exit_code == 0, r.output
@@ -250,7 +266,19 @@ def test_end_to_end_batch_review_train_reclassifies_the_corrected_row(tmp_path):
     assert rows[0]["id"] == "z1" and rows[0]["label"] == "tech_philanthropy"
     assert rows[0]["reviewed"] in ("corrected", "accepted") and rows[0]["date"]
     model = tmp_path / "model"
-    r = run("train", "--data", paths.examples_path(), "--data", corrections, "--out", model, "--folds", "3")
+    r = run(
+        "train",
+        "--data",
+        paths.examples_path(),
+        "--data",
+        corrections,
+        "--out",
+        model,
+        "--folds",
+        "3",
+        "--repeats",
+        "1",
+    )
     assert r.exit_code == 0, r.output
     assert Classifier.load(model).classify(text).category == "tech_philanthropy"
 
