@@ -467,7 +467,7 @@ class Classifier:
         idx = np.lexsort((-diff, x.rows))
         cols, diffs, ptr = x.cols[idx].tolist(), diff[idx].tolist(), x.indptr.tolist()
         terms = self.bundle.linear.terms
-        new, mark = tuple.__new__, text.STEM_MARK
+        new, stem, head = tuple.__new__, text.STEM_MARK, text.HEAD_MARK
         out = []
         for r in range(x.n):
             a, b = ptr[r], ptr[r + 1]
@@ -475,11 +475,16 @@ class Classifier:
             picked += [k for k in range(b - 1, max(a, b - n_neg) - 1, -1) if diffs[k] <= -MIN_TERM_WEIGHT]
             raw, tok = raws[r], toks[r]
             row = []
-            for k in picked:  # _shown(), inlined: this loop runs for every word of a large batch
+            for k in picked:  # this runs for every word of a large batch: plain words inline
                 term = terms[cols[k]]
-                row.append(
-                    new(TermWeight, (term[1:] + "*" if term[0] == mark else raw[tok.index(term)], diffs[k]))
-                )
+                m = term[0]
+                if m == stem:
+                    shown = term[1:] + "*"
+                elif m == head:
+                    shown = _shown(term, raw, tok)
+                else:
+                    shown = raw[tok.index(term)]
+                row.append(new(TermWeight, (shown, diffs[k])))
             out.append(row)
         return out
 
@@ -541,9 +546,19 @@ class Classifier:
 
 def _shown(term: str, raw: list[str], toks: list[str]) -> str:
     """A feature as the user wrote it ("Associations", not the folded "association"); a stem
-    feature shows as its prefix and a star ("numer*": numérique, numériques...). Features come
-    from the text's own tokens, so the index exists (the first spelling wins)."""
-    return term[1:] + "*" if term[0] == text.STEM_MARK else raw[toks.index(term)]
+    feature shows as its prefix and a star ("numer*": numérique, numériques...); an opening-word
+    feature as the word with a caret ("^Association": the text opens with it). Features come
+    from the text's own tokens, so the word exists (the first spelling wins)."""
+    mark = term[0]
+    if mark == text.STEM_MARK:
+        return term[1:] + "*"
+    if mark == text.HEAD_MARK:
+        stem = term[1:]
+        for r, t in zip(raw, toks, strict=True):
+            if t.startswith(stem) and t not in text.STOP_WORDS:
+                return text.HEAD_MARK + r
+        return term
+    return raw[toks.index(term)]
 
 
 def _surface_terms(contrib: list[tuple[str, float]], raw: list[str], toks: list[str]) -> list[TermWeight]:

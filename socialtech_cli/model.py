@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 FORMAT = "socialtech-linear"
-FORMAT_VERSION = 1
+# Version 2 added the opening-word features (text.HEAD_MARK). A version-1 model is still read
+# exactly: the new features are not in its vocabulary, so they are dropped before scoring. An
+# older socialtech refuses version 2 instead of silently scoring without those features.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 TERMS_FILE = "terms.txt"  # one feature per line, UTF-8, in column order
 WEIGHTS_FILE = "weights.f64"  # little-endian float64: idf[V], intercept[C], coef[V x C]
 META_FILE = "model.json"
@@ -222,10 +226,11 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
         raise ModelError(f"{META_FILE} is unreadable or corrupted ({e})", path=str(model_dir)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError(f"{META_FILE} does not describe a {FORMAT} model", path=str(model_dir))
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in READABLE_VERSIONS:
         raise ModelError(
             f"unknown model format version {meta.get('format_version')!r} "
-            f"(this socialtech reads version {FORMAT_VERSION}); retrain with `socialtech train`",
+            f"(this socialtech reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
+            "retrain with `socialtech train`",
             path=str(model_dir),
         )
     return meta

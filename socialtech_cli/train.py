@@ -336,7 +336,7 @@ def train(
         "labels": labels,
         "vectorizer": {
             "type": "TfidfVectorizer",
-            "analyzer": "socialtech_cli.text.features (folded content words + 5-letter stems)",
+            "analyzer": "socialtech_cli.text.features (folded content words, 5-letter stems, opening-word stems)",
             "sublinear_tf": True,
             "n_terms": len(terms),
         },

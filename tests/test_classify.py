@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialtech_cli import Classifier, Prediction
+from socialtech_cli import Classifier, Prediction, paths, text
 from socialtech_cli.classify import DECIDED_BY
 from socialtech_cli.errors import InputError
+from socialtech_cli.examples import load
 from socialtech_cli.taxonomy import load_taxonomy
 
 IDS = set(load_taxonomy().ids)
@@ -42,21 +43,59 @@ def test_real_descriptions(clf, description, expected):
     assert clf.classify(description).category == expected
 
 
-@pytest.mark.parametrize(
-    "description",
-    [
-        "Éditeur de logiciels de cybersécurité pour les grandes entreprises",
-        "Éditeur de logiciels de paie pour PME",
-        "Software company selling accounting tools to small businesses",
-        "Start-up de cybersécurité",
-    ],
-)
+PLAIN_TECH_COMPANIES = [
+    "Éditeur de logiciels de cybersécurité pour les grandes entreprises",
+    "Éditeur de logiciels de paie pour PME",
+    "Software company selling accounting tools to small businesses",
+    "Start-up de cybersécurité",
+]
+# Bare "who" descriptions, written before the "actor only" data rounds and kept out of data/
+# (test_examples_data checks it): they measure whether rule 6 generalises, not whether it was
+# memorised.
+BARE_TECH_ACTORS = [
+    "Start-up de la fintech",
+    "Start-up de la publicité en ligne",
+    "Société de cybersécurité",
+    "Éditeur de jeux vidéo mobiles",
+    "Scale-up française du logiciel RH",
+    "ESN spécialisée dans la migration vers le cloud",
+    "Cybersecurity software vendor for banks",
+    "Jeune pousse de la blockchain",
+    "Éditeur de logiciels pour notaires",
+    "Studio de jeux vidéo indépendant",
+    "Opérateur de fibre optique",
+    "Scale-up de la livraison rapide",
+    "Hébergeur de sites web",
+    "Cabinet de conseil en transformation digitale",
+    "Fabricant de puces électroniques",
+    "Agence de développement d'applications mobiles",
+    "Gaming startup",
+    "Managed IT services provider",
+    "Adtech scale-up",
+]
+
+
+def _out_of_scope_or_doubtful(p: Prediction) -> bool:
+    return p.category == "out_of_scope" or (p.uncertain and p.runner_up.category == "out_of_scope")
+
+
+@pytest.mark.parametrize("description", PLAIN_TECH_COMPANIES)
 def test_plain_tech_company_is_never_confidently_social(clf, description):
     # Taxonomy rule 6: a tech company with no social purpose is out of scope. The words of such a
     # text also describe the companies that give (tech_philanthropy), so the model may hesitate,
     # but it must then say so: out_of_scope, or an uncertain answer with out_of_scope runner-up.
-    p = clf.classify(description)
-    assert p.category == "out_of_scope" or (p.uncertain and p.runner_up.category == "out_of_scope")
+    assert _out_of_scope_or_doubtful(clf.classify(description))
+
+
+def test_bare_tech_actors_are_mostly_out_of_scope(clf):
+    # Rule 6 on descriptions never trained on: a rate, not each one, as for any held-out measure
+    # (the README lists the ones the shipped model gets wrong).
+    wrong = [
+        d
+        for d, p in zip(BARE_TECH_ACTORS, clf.classify_many(BARE_TECH_ACTORS), strict=True)
+        if not _out_of_scope_or_doubtful(p)
+    ]
+    assert len(wrong) <= 0.15 * len(BARE_TECH_ACTORS), wrong
 
 
 def test_prediction_fields(clf):
@@ -81,6 +120,29 @@ def test_terms_explain_the_choice_against_the_runner_up(clf):
     # Positive weights first (largest first), then negative ones.
     pos = [w for w in weights if w > 0]
     assert pos == sorted(pos, key=abs, reverse=True)
+
+
+def test_terms_are_shown_as_the_user_wrote_them(clf):
+    # A word as written, a stem as "prefix*", an opening word as "^Word": each traceable to the text.
+    texts = [e.text for e in load([paths.examples_path()], load_taxonomy())[0][::40]]
+    seen_marks = set()
+    for t, p in zip(texts, clf.classify_many(texts), strict=True):
+        words = text.raw_tokens(t)
+        folded = text.fold_all(words)
+        for term in p.explanation.terms:
+            shown = term.term
+            if shown.endswith("*"):
+                seen_marks.add("*")
+                assert any(f.startswith(shown[:-1]) for f in folded), (shown, t)
+            elif shown.startswith(text.HEAD_MARK):
+                seen_marks.add(text.HEAD_MARK)
+                opening = [
+                    w for w, f in zip(words, folded, strict=True) if f not in text.STOP_WORDS and len(f) > 1
+                ]
+                assert shown[1:] in [w for w in opening if not w.isdigit()][:2], (shown, t)
+            else:
+                assert shown in words, (shown, t)
+    assert seen_marks == {"*", text.HEAD_MARK}
 
 
 def test_uninformative_text_is_uncertain_not_an_error(clf):

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from socialtech_cli import paths
+from socialtech_cli import paths, text
 from socialtech_cli.examples import load
 from socialtech_cli.taxonomy import load_taxonomy
 
@@ -47,3 +47,13 @@ def test_short_texts_and_sources(loaded):
         "Solidatech",
         "WebAssoc",
     } <= real
+
+
+def test_held_out_test_descriptions_are_not_in_the_curated_data():
+    # The hard-negative descriptions of test_classify.py test generalisation: none may be a
+    # curated example (nor differ from one only by case or accents).
+    from test_classify import BARE_TECH_ACTORS, PLAIN_TECH_COMPANIES
+
+    held_out = {" ".join(text.tokens(d)) for d in PLAIN_TECH_COMPANIES + BARE_TECH_ACTORS}
+    curated = {" ".join(text.tokens(e.text)) for e in load([paths.examples_path()], load_taxonomy())[0]}
+    assert not held_out & curated

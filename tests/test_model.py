@@ -91,6 +91,14 @@ def test_unknown_format_version_is_refused(model_copy: Path):
         Classifier.load(model_copy)
 
 
+def test_version_1_models_are_still_read(model_copy: Path):
+    # Version 1 had no opening-word features; they are simply absent from its vocabulary.
+    meta = json.loads((model_copy / META_FILE).read_text())
+    meta["format_version"] = 1
+    (model_copy / META_FILE).write_text(json.dumps(meta))
+    assert Classifier.load(model_copy).classify("Plateforme de dons pour les associations").category
+
+
 def test_missing_and_non_model_directories_are_refused(tmp_path: Path):
     with pytest.raises(ModelError, match="model directory not found"):
         Classifier.load(tmp_path / "nope")

@@ -25,9 +25,22 @@ def test_plural_folding():
     assert text.fold("bus") == "bus"
 
 
-def test_features_drop_function_words_and_add_stems():
-    assert text.features("Nous aidons les associations") == ["aidon", "association", "~assoc"]
+def test_features_drop_function_words_and_add_stems_and_opening_words():
+    assert text.features("Nous aidons les associations") == [
+        "aidon",
+        "association",
+        "~assoc",
+        "^aidon",
+        "^assoc",
+    ]
     assert "~numer" in text.features("numériques") and "~numer" in text.features("Numérisation")
+
+
+def test_opening_words_are_the_first_two_content_words_not_numbers():
+    feats = text.features("En 2019, 12 développeurs ont fondé une association de quartier")
+    assert [f for f in feats if f.startswith(text.HEAD_MARK)] == ["^devel", "^fonde"]
+    assert [f for f in text.features("Logiciel") if f.startswith(text.HEAD_MARK)] == ["^logic"]
+    assert not [f for f in text.features("2019 le la") if f.startswith(text.HEAD_MARK)]
 
 
 def test_guess_lang():
