@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -233,26 +234,30 @@ def dataset_problems(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Pr
 def near_duplicates(
     examples: Sequence[Example], min_sim: float = NEAR_DUPLICATE
 ) -> list[tuple[Example, Example, float]]:
-    """Pairs of examples whose content-word sets overlap at least `min_sim` (Jaccard)."""
+    """Pairs of examples whose content-word sets overlap at least `min_sim` (Jaccard).
+
+    Prefix filtering, so that common words ("association") do not make it quadratic: with each
+    set's words ordered rarest first, two sets at Jaccard >= t share at least ceil(t * |S|) words
+    of each set S, hence one of the |S| - ceil(t * |S|) + 1 rarest words of both. Only those
+    prefixes are indexed; candidates are then checked exactly."""
     sets = [frozenset(t for t in text.tokens(e.text) if t not in text.STOP_WORDS) for e in examples]
+    df = Counter(t for s in sets for t in s)
     index: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(sets):
-        for t in s:
-            index[t].append(i)
-    pairs = []
+    found = []
     for i, s in enumerate(sets):
         if not s:
             continue
-        candidates: Counter[int] = Counter()
-        for t in s:
-            for j in index[t]:
-                if j > i:
-                    candidates[j] += 1
-        for j, shared in candidates.items():
-            sim = shared / len(s | sets[j])
+        words = sorted(s, key=lambda t: (df[t], t))
+        prefix = words[: len(s) - math.ceil(min_sim * len(s) - 1e-9) + 1]
+        candidates = {j for t in prefix for j in index[t]}
+        for j in sorted(candidates):
+            sim = len(s & sets[j]) / len(s | sets[j])
             if sim >= min_sim:
-                pairs.append((examples[i], examples[j], sim))
-    return pairs
+                found.append((j, i, sim))
+        for t in prefix:
+            index[t].append(i)
+    found.sort()
+    return [(examples[j], examples[i], sim) for j, i, sim in found]
 
 
 def data_hash(files: Sequence[Path]) -> str:

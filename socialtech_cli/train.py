@@ -142,15 +142,35 @@ def pick_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -
 # -- cross-validation -------------------------------------------------------------------------------
 
 
+def _group_kfold(n_folds: int, seed: int) -> Any:
+    """scikit-learn's StratifiedGroupKFold, with its per-group fold search done for all folds in
+    one numpy pass: the stock loop costs ~5 s per split on 9,000 organisations. Same folds (a test
+    compares them with the stock class)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    class FastStratifiedGroupKFold(StratifiedGroupKFold):
+        def _find_best_fold(self, y_counts_per_fold: Any, y_cnt: Any, group_y_counts: Any) -> int:
+            k = self.n_splits
+            trial = np.repeat(y_counts_per_fold[None], k, axis=0)  # trial[i]: the group put in fold i
+            trial[np.arange(k), np.arange(k)] += group_y_counts
+            evals = np.mean(np.std(trial / y_cnt.reshape(1, 1, -1), axis=1), axis=1).tolist()
+            sizes = y_counts_per_fold.sum(axis=1).tolist()
+            best, min_eval, min_size = 0, float("inf"), float("inf")
+            for i in range(k):  # the stock tie-break: np.isclose, then the smaller fold
+                e = evals[i]
+                if e < min_eval or (abs(e - min_eval) <= 1e-8 + 1e-5 * abs(min_eval) and sizes[i] < min_size):
+                    best, min_eval, min_size = i, e, sizes[i]
+            return best
+
+    return FastStratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+
+
 def folds_for(
     examples: Sequence[Example], n_folds: int, seed: int = SEED
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sklearn.model_selection import StratifiedGroupKFold
-
     y = [e.label for e in examples]
     groups = [e.group for e in examples]
-    cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros(len(y)), y, groups))
+    return list(_group_kfold(n_folds, seed).split(np.zeros(len(y)), y, groups))
 
 
 def _fit_fold(
