@@ -624,6 +624,8 @@ def model_info(model: ModelOpt = None, json_out: JsonOpt = False) -> None:
         "threshold": clf.threshold,
         "alpha": clf.alpha,
         "cv_macro_f1": meta.get("metrics", {}).get("cv", {}).get("combined", {}).get("macro_f1"),
+        # Per language, mean over the repeated grouped splits (absent from older models).
+        "cv_macro_f1_repeated": meta.get("metrics", {}).get("cv", {}).get("repeated", {}).get("mean"),
         "versions": meta.get("versions"),
     }
     if json_out:
