@@ -144,7 +144,7 @@ def pick_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -
 
 def _group_kfold(n_folds: int, seed: int) -> Any:
     """scikit-learn's StratifiedGroupKFold, with its per-group fold search done for all folds in
-    one numpy pass: the stock loop costs ~5 s per split on 9,000 organisations. Same folds (a test
+    one numpy pass: the stock loop costs ~2.5 s per split on 9,000 organisations. Same folds (a test
     compares them with the stock class)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
