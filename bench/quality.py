@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from socialtech_cli import Classifier
-from socialtech_cli.train import metrics
+from socialtech_cli.train import metrics, metrics_by_lang
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("holdout.csv", "holdout_others.csv")
@@ -39,13 +39,12 @@ def main() -> None:
         }
         for label, rows in subsets.items():
             preds = [p.category for p in clf.classify_many([r["text"] for r in rows])]
-            cells = [metrics([r["label"] for r in rows], preds, clf.classes)]
-            for lang in ("fr", "en"):
-                idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
-                cells.append(metrics([rows[i]["label"] for i in idx], [preds[i] for i in idx], clf.classes))
+            y = [r["label"] for r in rows]
+            m = metrics(y, preds, clf.classes)
+            by_lang = metrics_by_lang(y, preds, [r["lang"] for r in rows], clf.classes)
             print(
-                f"| {label} | {len(rows)} | {cells[0]['accuracy']:.3f} | {cells[0]['macro_f1']:.3f} | "
-                f"{cells[1]['macro_f1']:.3f} | {cells[2]['macro_f1']:.3f} |"
+                f"| {label} | {len(rows)} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
+                f"{by_lang['fr']['macro_f1']:.3f} | {by_lang['en']['macro_f1']:.3f} |"
             )
 
 

@@ -614,6 +614,7 @@ def model_info(model: ModelOpt = None, json_out: JsonOpt = False) -> None:
     path, why = paths.resolve_model_dir(model)
     clf = load_classifier(model)
     meta = read_meta(path)
+    cv = meta.get("metrics", {}).get("cv", {})
     info = {
         "path": str(path),
         "chosen_by": why,
@@ -623,9 +624,9 @@ def model_info(model: ModelOpt = None, json_out: JsonOpt = False) -> None:
         "data_sha256": meta.get("data", {}).get("sha256"),
         "threshold": clf.threshold,
         "alpha": clf.alpha,
-        "cv_macro_f1": meta.get("metrics", {}).get("cv", {}).get("combined", {}).get("macro_f1"),
+        "cv_macro_f1": cv.get("combined", {}).get("macro_f1"),
         # Per language, mean over the repeated grouped splits (absent from older models).
-        "cv_macro_f1_repeated": meta.get("metrics", {}).get("cv", {}).get("repeated", {}).get("mean"),
+        "cv_macro_f1_repeated": cv.get("repeated", {}).get("mean"),
         "versions": meta.get("versions"),
     }
     if json_out:

@@ -250,7 +250,7 @@ def near_duplicates(
         words = sorted(s, key=lambda t: (df[t], t))
         prefix = words[: len(s) - math.ceil(min_sim * len(s) - 1e-9) + 1]
         candidates = {j for t in prefix for j in index[t]}
-        for j in sorted(candidates):
+        for j in candidates:
             sim = len(s & sets[j]) / len(s | sets[j])
             if sim >= min_sim:
                 found.append((j, i, sim))

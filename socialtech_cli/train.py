@@ -24,7 +24,7 @@ import numpy as np
 from . import __version__, text
 from .classify import combine
 from .errors import SocialtechError
-from .examples import Example, Problem, data_hash, dataset_problems, load, raise_on_failures
+from .examples import LANGS, Example, Problem, data_hash, dataset_problems, load, raise_on_failures
 from .model import (
     FORMAT,
     FORMAT_VERSION,
@@ -105,6 +105,18 @@ def metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str])
         "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else 0.0,
         "per_class": per,
     }
+
+
+def metrics_by_lang(
+    y_true: Sequence[str], y_pred: Sequence[str], langs: Sequence[str], labels: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """metrics() on the rows of each language present."""
+    out = {}
+    for lang in LANGS:
+        idx = [i for i, g in enumerate(langs) if g == lang]
+        if idx:
+            out[lang] = metrics([y_true[i] for i in idx], [y_pred[i] for i in idx], labels)
+    return out
 
 
 def confusion(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> list[list[int]]:
@@ -232,10 +244,7 @@ def repeated_cv(
         )
         pred = [classes[i] for i in combine(p, rule_s, alpha).argmax(axis=1)]
         run = {"seed": SEED + r, "all": metrics(y, pred, classes)["macro_f1"]}
-        for lang in ("fr", "en"):
-            idx = [i for i, g in enumerate(langs) if g == lang]
-            if idx:
-                run[lang] = metrics([y[i] for i in idx], [pred[i] for i in idx], classes)["macro_f1"]
+        run.update({g: m["macro_f1"] for g, m in metrics_by_lang(y, pred, langs, classes).items()})
         runs.append(run)
     keys = [k for k in ("all", "fr", "en") if all(k in r for r in runs)]
     return {
@@ -262,14 +271,11 @@ def evaluate_arrays(
         "rules": rules_only(rule_s, classes),
         "combined": [classes[i] for i in comb.argmax(axis=1)],
     }
+    langs = [e.lang for e in examples]
     out: dict[str, Any] = {}
     for name, p in preds.items():
         m = metrics(y, p, classes)
-        m["by_lang"] = {}
-        for lang in ("fr", "en"):
-            idx = [i for i, e in enumerate(examples) if e.lang == lang]
-            if idx:
-                m["by_lang"][lang] = metrics([y[i] for i in idx], [p[i] for i in idx], classes)
+        m["by_lang"] = metrics_by_lang(y, p, langs, classes)
         out[name] = m
     conf = comb.max(axis=1)
     correct = np.array([p == t for p, t in zip(preds["combined"], y, strict=True)])
